@@ -6,6 +6,8 @@
 
 #include "dltest.h"
 #include "deeplock/name.h"
+#include "deeplock/strpool.h"
+#include <stdio.h>
 
 static void test_error_context(void **state)
 {
@@ -109,6 +111,66 @@ static void test_alloc_failures(void **state)
 	dltest_each_alloc_failure(build_things, &c);
 }
 
+static void test_strpool(void **state)
+{
+	(void)state;
+	dl_strpool *p = NULL;
+	assert_int_equal(dl_strpool_new(&p), 0);
+	char name[32];
+	dl_strid ids[5000];
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof(name), "pkg-%d", i);
+		assert_int_equal(dl_strpool_intern(p, name, (size_t)n, &ids[i]), 0);
+		assert_int_equal(ids[i], (dl_strid)(i + 1));
+	}
+	for (int i = 0; i < 5000; i++) {
+		int n = snprintf(name, sizeof(name), "pkg-%d", i);
+		dl_strid again = 0;
+		assert_int_equal(dl_strpool_intern(p, name, (size_t)n, &again), 0);
+		assert_int_equal(again, ids[i]);
+		assert_int_equal(dl_strpool_find(p, name, (size_t)n), ids[i]);
+		assert_string_equal(dl_strpool_str(p, ids[i]), name);
+		assert_int_equal(dl_strpool_len(p, ids[i]), (size_t)n);
+	}
+	assert_int_equal(dl_strpool_count(p), 5000);
+	assert_int_equal(dl_strpool_find(p, "nope", 4), 0);
+	assert_null(dl_strpool_str(p, 0));
+	assert_null(dl_strpool_str(p, 5001));
+	/* embedded NUL and empty strings are distinct keys */
+	dl_strid a = 0, b = 0;
+	assert_int_equal(dl_strpool_intern(p, "a\0b", 3, &a), 0);
+	assert_int_equal(dl_strpool_intern(p, "", 0, &b), 0);
+	assert_int_not_equal(a, b);
+	assert_int_equal(dl_strpool_len(p, a), 3);
+	dl_strpool_free(p);
+	/* stable across runs: a fixed value */
+	assert_true(dl_hash_bytes("deeplock", 8) == dl_hash_bytes("deeplock", 8));
+	assert_true(dl_hash_bytes("a", 1) != dl_hash_bytes("b", 1));
+}
+
+static int intern_many(void *ctx)
+{
+	(void)ctx;
+	dl_strpool *p = NULL;
+	int rc = dl_strpool_new(&p);
+	if (rc < 0)
+		return rc;
+	char name[32];
+	for (int i = 0; i < 300 && rc == 0; i++) {
+		int n = snprintf(name, sizeof(name), "name-%d", i % 200);
+		dl_strid id;
+		rc = dl_strpool_intern(p, name, (size_t)n, &id);
+	}
+	dl_strpool_free(p);
+	return rc;
+}
+
+static void test_strpool_alloc_failures(void **state)
+{
+	(void)state;
+	dltest_each_alloc_failure(intern_many, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -117,6 +179,8 @@ int main(void)
 		cmocka_unit_test(test_arena),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_strpool),
+		cmocka_unit_test(test_strpool_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
