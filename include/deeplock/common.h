@@ -58,7 +58,7 @@ const dl_error *dl_error_last(void);
  * failing path can say `return dl_error_set(DL_EPARSE, "...")`.  Replaces any
  * previous error. */
 int dl_error_set(int code, const char *fmt, ...) DL_PRINTF(2, 3);
-int dl_error_setv(int code, const char *fmt, va_list ap);
+int dl_error_setv(int code, const char *fmt, va_list ap) DL_PRINTF(2, 0);
 
 /* Add context to the stored error on the way up: the message becomes
  * "<old message>\n  while <context>".  The code is kept.  Does nothing when no
@@ -123,7 +123,7 @@ int dl_buf_put(dl_buf *b, const void *data, size_t len);
 int dl_buf_puts(dl_buf *b, const char *s);
 int dl_buf_putc(dl_buf *b, char c);
 int dl_buf_printf(dl_buf *b, const char *fmt, ...) DL_PRINTF(2, 3);
-int dl_buf_vprintf(dl_buf *b, const char *fmt, va_list ap);
+int dl_buf_vprintf(dl_buf *b, const char *fmt, va_list ap) DL_PRINTF(2, 0);
 /* The contents as a C string ("" when empty).  Borrowed. */
 const char *dl_buf_cstr(const dl_buf *b);
 void dl_buf_reset(dl_buf *b); /* empty it, keep the memory, clear failure */

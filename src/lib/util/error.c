@@ -31,7 +31,7 @@ static void store_message(char *msg)
 
 /* Error messages use the C library's allocator directly: they must survive
  * an allocation-failure test hook that is failing every dl_malloc. */
-static char *vformat(const char *fmt, va_list ap)
+DL_PRINTF(1, 0) static char *vformat(const char *fmt, va_list ap)
 {
 	va_list cp;
 	va_copy(cp, ap);
