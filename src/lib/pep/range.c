@@ -80,30 +80,6 @@ static int push(dl_range *r, int lo_kind, const dl_version *lo, int hi_kind, con
 
 /* ---- bound comparisons -------------------------------------------------- */
 
-/* Order of two lower bounds: unbounded first; at the same version an
- * inclusive bound starts earlier. */
-static int cmp_lo(int ka, const dl_version *a, int kb, const dl_version *b)
-{
-	if (ka == DL_BOUND_UNBOUNDED || kb == DL_BOUND_UNBOUNDED)
-		return (kb == DL_BOUND_UNBOUNDED) - (ka == DL_BOUND_UNBOUNDED);
-	int c = dl_version_cmp(a, b);
-	if (c != 0)
-		return c;
-	return (ka == DL_BOUND_EXCLUSIVE) - (kb == DL_BOUND_EXCLUSIVE);
-}
-
-/* Order of two upper bounds: unbounded last; at the same version an
- * exclusive bound ends earlier. */
-static int cmp_hi(int ka, const dl_version *a, int kb, const dl_version *b)
-{
-	if (ka == DL_BOUND_UNBOUNDED || kb == DL_BOUND_UNBOUNDED)
-		return (ka == DL_BOUND_UNBOUNDED) - (kb == DL_BOUND_UNBOUNDED);
-	int c = dl_version_cmp(a, b);
-	if (c != 0)
-		return c;
-	return (ka == DL_BOUND_INCLUSIVE) - (kb == DL_BOUND_INCLUSIVE);
-}
-
 /*
  * Versions are not dense everywhere: pre-, post- and dev numbers are
  * integers, so "above every post-release of 1.0a1" is immediately followed
@@ -113,7 +89,36 @@ static int cmp_hi(int ka, const dl_version *a, int kb, const dl_version *b)
  * returns false when versions above the bound have no least element (after
  * a real version come its local versions, which have none; after all
  * post-releases of a final come longer releases, which have none either).
+ * Numbers at UINT64_MAX roll over into the next part of the version (after
+ * 1.0a<max>.post* comes 1.0b0.dev0), so the answer is exact everywhere.
  */
+
+/* The least version above everything that shares the epoch, release and
+ * pre-release of `lo` (its post, dev and local versions), written over
+ * `out` (a copy of `lo`); false for a final release, whose successors are
+ * longer releases. */
+static bool after_pre_part(const dl_version *lo, dl_version *out)
+{
+	if (lo->pre_kind == DL_VERSION_PRE_NONE)
+		return false;
+	out->has_post = false;
+	out->post_num = 0;
+	out->has_dev = true;
+	out->dev_num = 0;
+	if (lo->pre_num < UINT64_MAX) {
+		out->pre_num = lo->pre_num + 1;
+	} else if (lo->pre_kind < DL_VERSION_PRE_RC) {
+		out->pre_kind = (int8_t)(lo->pre_kind + 1);
+		out->pre_num = 0;
+	} else {
+		/* after every release candidate: the final release itself */
+		out->pre_kind = DL_VERSION_PRE_NONE;
+		out->pre_num = 0;
+		out->has_dev = false;
+	}
+	return true;
+}
+
 static bool least_above(int kind, const dl_version *lo, dl_version *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -137,28 +142,31 @@ static bool least_above(int kind, const dl_version *lo, dl_version *out)
 		return true;
 	case DL_VERSION_BOUND_LOCAL_MAX:
 		if (lo->has_dev) {
-			if (lo->dev_num == UINT64_MAX)
-				return false;
-			out->dev_num = lo->dev_num + 1;
-		} else {
-			/* next: the first dev release of the next post-release */
-			if (lo->has_post && lo->post_num == UINT64_MAX)
-				return false;
-			out->post_num = lo->has_post ? lo->post_num + 1 : 0;
-			out->has_post = true;
-			out->has_dev = true;
+			if (lo->dev_num < UINT64_MAX) {
+				out->dev_num = lo->dev_num + 1;
+				return true;
+			}
+			/* after the last dev release of P comes P itself; a dev
+			 * release of a final is followed by its first alpha */
+			out->has_dev = false;
 			out->dev_num = 0;
+			if (!pre && !lo->has_post) {
+				out->pre_kind = DL_VERSION_PRE_A;
+				out->pre_num = 0;
+				out->has_dev = true;
+			}
+			return true;
 		}
-		return true;
-	case DL_VERSION_BOUND_POST_MAX:
-		if (!pre || lo->pre_num == UINT64_MAX)
-			return false;
-		out->pre_num = lo->pre_num + 1;
-		out->has_post = false;
-		out->post_num = 0;
+		if (lo->has_post && lo->post_num == UINT64_MAX)
+			return after_pre_part(lo, out);
+		/* next: the first dev release of the next post-release */
+		out->post_num = lo->has_post ? lo->post_num + 1 : 0;
+		out->has_post = true;
 		out->has_dev = true;
 		out->dev_num = 0;
 		return true;
+	case DL_VERSION_BOUND_POST_MAX:
+		return after_pre_part(lo, out);
 	default:
 		if (kind == DL_BOUND_INCLUSIVE) {
 			*out = *lo;
@@ -168,6 +176,64 @@ static bool least_above(int kind, const dl_version *lo, dl_version *out)
 	}
 }
 
+/*
+ * One place between versions (a cut) has several spellings as a bound:
+ * ">=1.0.dev0" and ">=1.0.MIN", "<=1.0+MAX" and "<1.0.post0.dev0", no lower
+ * bound and ">=0.dev0".  Ranges keep the spelling they were built with (it
+ * reads better), so every comparison of bounds goes through one canonical
+ * spelling: a lower bound becomes "inclusive, at the least version above
+ * it" when there is one; otherwise it is exclusive at a real version (the
+ * only spelling of "just above V and its local versions") or at the
+ * POST_MAX bound of a final release.  canon_lo writes that version to `out`
+ * (on the stack, sharing memory with `v`) and returns its kind.  An upper
+ * bound is canonicalised as the lower bound of the gap that follows it.
+ */
+static int canon_lo(int kind, const dl_version *v, dl_version *out)
+{
+	if (least_above(kind, v, out))
+		return DL_BOUND_INCLUSIVE;
+	*out = *v;
+	if (v->bound == DL_VERSION_BOUND_NONE)
+		return kind;
+	/* The one LOCAL_MAX without a successor, X.post<max>+MAX, sits where
+	 * X.POST_MAX does. */
+	out->bound = DL_VERSION_BOUND_POST_MAX;
+	return DL_BOUND_EXCLUSIVE; /* no real version equals a bound */
+}
+
+static int flip(int kind)
+{
+	return kind == DL_BOUND_INCLUSIVE ? DL_BOUND_EXCLUSIVE : DL_BOUND_INCLUSIVE;
+}
+
+/* Order of two lower bounds as cuts: no bound first (it is the same cut as
+ * ">=0.dev0"); at the same version an inclusive bound starts earlier. */
+static int cmp_lo(int ka, const dl_version *a, int kb, const dl_version *b)
+{
+	dl_version ca, cb;
+	ka = canon_lo(ka, a, &ca);
+	kb = canon_lo(kb, b, &cb);
+	int c = dl_version_cmp(&ca, &cb);
+	if (c != 0)
+		return c;
+	return (ka == DL_BOUND_EXCLUSIVE) - (kb == DL_BOUND_EXCLUSIVE);
+}
+
+/* Order of two upper bounds as cuts: unbounded last; at the same version
+ * an exclusive bound ends earlier. */
+static int cmp_hi(int ka, const dl_version *a, int kb, const dl_version *b)
+{
+	if (ka == DL_BOUND_UNBOUNDED || kb == DL_BOUND_UNBOUNDED)
+		return (ka == DL_BOUND_UNBOUNDED) - (kb == DL_BOUND_UNBOUNDED);
+	dl_version ca, cb;
+	ka = flip(canon_lo(flip(ka), a, &ca));
+	kb = flip(canon_lo(flip(kb), b, &cb));
+	int c = dl_version_cmp(&ca, &cb);
+	if (c != 0)
+		return c;
+	return (ka == DL_BOUND_INCLUSIVE) - (kb == DL_BOUND_INCLUSIVE);
+}
+
 /* Is the interval from lower bound (lk, lo) to upper bound (hk, hi) empty,
  * that is, does no real version lie in it? */
 static bool empty_between(int lk, const dl_version *lo, int hk, const dl_version *hi)
@@ -175,17 +241,12 @@ static bool empty_between(int lk, const dl_version *lo, int hk, const dl_version
 	if (hk == DL_BOUND_UNBOUNDED)
 		return false;
 	dl_version least;
-	if (least_above(lk, lo, &least)) {
+	if (canon_lo(lk, lo, &least) == DL_BOUND_INCLUSIVE) {
 		int c = dl_version_cmp_full(&least, hi);
 		return !(c < 0 || (c == 0 && hk == DL_BOUND_INCLUSIVE && hi->bound == DL_VERSION_BOUND_NONE));
 	}
 	/* no least element above lo: anything strictly above lo reaches in */
-	return dl_version_cmp(lo, hi) >= 0;
-}
-
-static int flip(int kind)
-{
-	return kind == DL_BOUND_INCLUSIVE ? DL_BOUND_EXCLUSIVE : DL_BOUND_INCLUSIVE;
+	return dl_version_cmp(&least, hi) >= 0;
 }
 
 /* Does an interval ending at (hk, hi) reach or touch one starting at
@@ -443,6 +504,8 @@ int dl_range_from_spec(dl_range *out, const dl_spec *spec)
 	dl_range_clear(&tmp);
 	if (rc < 0)
 		dl_range_clear(out);
+	else
+		normalise(out); /* "<0" and "<0.dev0" hold nothing */
 	return rc;
 }
 
@@ -522,7 +585,9 @@ int dl_range_complement(dl_range *out, const dl_range *a)
 		return dl_range_full(out);
 	int rc = 0;
 	const dl_interval *first = &a->iv[0];
-	if (first->lo_kind != DL_BOUND_UNBOUNDED)
+	/* nothing lies below a range that starts at 0.dev0 */
+	if (first->lo_kind != DL_BOUND_UNBOUNDED &&
+	    !empty_between(DL_BOUND_UNBOUNDED, NULL, flip(first->lo_kind), &first->lo))
 		rc = push(out, DL_BOUND_UNBOUNDED, NULL, flip(first->lo_kind), &first->lo);
 	for (size_t i = 0; rc == 0 && i + 1 < a->n; i++) {
 		const dl_interval *x = &a->iv[i], *y = &a->iv[i + 1];
@@ -556,7 +621,9 @@ bool dl_range_is_empty(const dl_range *r)
 
 bool dl_range_is_full(const dl_range *r)
 {
-	return r->n == 1 && r->iv[0].lo_kind == DL_BOUND_UNBOUNDED && r->iv[0].hi_kind == DL_BOUND_UNBOUNDED;
+	/* ">=0.dev0" is full too: compare the lower bound as a cut */
+	return r->n == 1 && r->iv[0].hi_kind == DL_BOUND_UNBOUNDED &&
+	       cmp_lo(r->iv[0].lo_kind, &r->iv[0].lo, DL_BOUND_UNBOUNDED, NULL) == 0;
 }
 
 static bool interval_contains(const dl_interval *iv, const dl_version *v)
@@ -662,6 +729,10 @@ static bool first_final(int kind, const dl_version *lo, dl_version *out, bool *a
 	case DL_VERSION_BOUND_LOCAL_MAX:
 		if (pre || lo->has_dev)
 			break;
+		if (lo->has_post && lo->post_num == UINT64_MAX) {
+			*any_above = true; /* no next post-release: longer releases */
+			return false;
+		}
 		/* a final (or post) release: the next post-release */
 		out->has_post = true;
 		out->post_num = lo->has_post ? lo->post_num + 1 : 0;
@@ -717,31 +788,141 @@ bool dl_range_has_final(const dl_range *r)
 
 /* ---- printing ----------------------------------------------------------- */
 
+/* Print a version with a bound suffix replaced by what the bound means in
+ * specifier terms, as far as one can be named; otherwise the raw bound. */
+static void format_lower(const dl_interval *iv, dl_buf *out)
+{
+	const dl_version *v = &iv->lo;
+	if (v->bound == DL_VERSION_BOUND_NONE) {
+		dl_buf_puts(out, iv->lo_kind == DL_BOUND_INCLUSIVE ? ">=" : ">");
+		dl_version_format(v, out);
+		if (iv->lo_kind == DL_BOUND_EXCLUSIVE)
+			dl_buf_puts(out, " (or a local version of it)");
+		return;
+	}
+	if (v->bound == DL_VERSION_BOUND_POST_MAX ||
+	    (v->bound == DL_VERSION_BOUND_LOCAL_MAX && (v->has_post || v->has_dev))) {
+		dl_version plain = *v;
+		plain.bound = DL_VERSION_BOUND_NONE;
+		dl_buf_putc(out, '>');
+		dl_version_format(&plain, out);
+		return;
+	}
+	if (v->bound == DL_VERSION_BOUND_MIN) {
+		dl_version plain = *v;
+		plain.bound = DL_VERSION_BOUND_NONE;
+		plain.has_dev = true;
+		plain.dev_num = 0;
+		dl_buf_puts(out, ">=");
+		dl_version_format(&plain, out);
+		return;
+	}
+	dl_buf_puts(out, iv->lo_kind == DL_BOUND_INCLUSIVE ? ">=" : ">");
+	dl_version_format(v, out);
+}
+
+static void format_upper(const dl_interval *iv, dl_buf *out)
+{
+	const dl_version *v = &iv->hi;
+	dl_version plain = *v;
+	plain.bound = DL_VERSION_BOUND_NONE;
+	if (v->bound == DL_VERSION_BOUND_MIN && iv->hi_kind == DL_BOUND_EXCLUSIVE && !dl_version_is_prerelease(v)) {
+		dl_buf_putc(out, '<');
+		dl_version_format(&plain, out);
+		return;
+	}
+	if (v->bound == DL_VERSION_BOUND_LOCAL_MAX && iv->hi_kind == DL_BOUND_INCLUSIVE) {
+		dl_buf_puts(out, "<=");
+		dl_version_format(&plain, out);
+		return;
+	}
+	if (v->bound == DL_VERSION_BOUND_NONE && iv->hi_kind == DL_BOUND_EXCLUSIVE && dl_version_is_prerelease(v)) {
+		dl_buf_putc(out, '<');
+		dl_version_format(v, out);
+		return;
+	}
+	dl_buf_puts(out, iv->hi_kind == DL_BOUND_INCLUSIVE ? "<=" : "<");
+	dl_version_format(v, out);
+}
+
+/* [P.MIN, next(P).MIN): "==P.*" */
+static bool is_prefix_interval(const dl_interval *iv)
+{
+	if (iv->lo_kind != DL_BOUND_INCLUSIVE || iv->hi_kind != DL_BOUND_EXCLUSIVE ||
+	    iv->lo.bound != DL_VERSION_BOUND_MIN || iv->hi.bound != DL_VERSION_BOUND_MIN ||
+	    dl_version_is_prerelease(&iv->lo) || iv->lo.has_post || iv->lo.epoch != iv->hi.epoch ||
+	    iv->lo.nrelease != iv->hi.nrelease)
+		return false;
+	const uint64_t *a = dl_version_release(&iv->lo), *b = dl_version_release(&iv->hi);
+	uint32_t n = iv->lo.nrelease;
+	for (uint32_t i = 0; i + 1 < n; i++) {
+		if (a[i] != b[i])
+			return false;
+	}
+	return a[n - 1] + 1 == b[n - 1];
+}
+
+/* [V, V+MAX] or [V, V]: "==V" */
+static bool is_exact_interval(const dl_interval *iv)
+{
+	if (iv->lo_kind != DL_BOUND_INCLUSIVE || iv->hi_kind != DL_BOUND_INCLUSIVE || iv->lo.bound != DL_VERSION_BOUND_NONE)
+		return false;
+	if (iv->hi.bound == DL_VERSION_BOUND_NONE)
+		return dl_version_cmp(&iv->lo, &iv->hi) == 0;
+	if (iv->hi.bound != DL_VERSION_BOUND_LOCAL_MAX || iv->lo.local != NULL)
+		return false;
+	dl_version plain = iv->hi;
+	plain.bound = DL_VERSION_BOUND_NONE;
+	return dl_version_cmp_full(&iv->lo, &plain) == 0;
+}
+
 int dl_range_format(const dl_range *r, dl_buf *out)
 {
 	if (r->n == 0)
 		return dl_buf_puts(out, "<empty>");
 	if (dl_range_is_full(r))
 		return dl_buf_puts(out, "*");
+	/* the complement of one exact or prefix interval reads as != */
+	if (r->n <= 2) {
+		dl_range c;
+		dl_range_init(&c);
+		if (dl_range_complement(&c, r) == 0 && c.n == 1 &&
+		    (is_exact_interval(&c.iv[0]) || is_prefix_interval(&c.iv[0]))) {
+			bool prefix = is_prefix_interval(&c.iv[0]);
+			dl_buf_puts(out, "!=");
+			dl_version plain = c.iv[0].lo;
+			plain.bound = DL_VERSION_BOUND_NONE;
+			dl_version_format(&plain, out);
+			if (prefix)
+				dl_buf_puts(out, ".*");
+			dl_range_clear(&c);
+			return out->failed;
+		}
+		dl_range_clear(&c);
+	}
 	for (size_t i = 0; i < r->n; i++) {
 		const dl_interval *iv = &r->iv[i];
 		if (i > 0)
 			dl_buf_puts(out, " | ");
-		if (iv->lo_kind == DL_BOUND_INCLUSIVE && iv->hi_kind == DL_BOUND_INCLUSIVE &&
-		    dl_version_cmp(&iv->lo, &iv->hi) == 0) {
+		if (is_exact_interval(iv)) {
 			dl_buf_puts(out, "==");
 			dl_version_format(&iv->lo, out);
 			continue;
 		}
-		if (iv->lo_kind != DL_BOUND_UNBOUNDED) {
-			dl_buf_puts(out, iv->lo_kind == DL_BOUND_INCLUSIVE ? ">=" : ">");
-			dl_version_format(&iv->lo, out);
+		if (is_prefix_interval(iv)) {
+			dl_version plain = iv->lo;
+			plain.bound = DL_VERSION_BOUND_NONE;
+			dl_buf_puts(out, "==");
+			dl_version_format(&plain, out);
+			dl_buf_puts(out, ".*");
+			continue;
 		}
+		if (iv->lo_kind != DL_BOUND_UNBOUNDED)
+			format_lower(iv, out);
 		if (iv->hi_kind != DL_BOUND_UNBOUNDED) {
 			if (iv->lo_kind != DL_BOUND_UNBOUNDED)
 				dl_buf_puts(out, ", ");
-			dl_buf_puts(out, iv->hi_kind == DL_BOUND_INCLUSIVE ? "<=" : "<");
-			dl_version_format(&iv->hi, out);
+			format_upper(iv, out);
 		}
 	}
 	return out->failed;
