@@ -666,7 +666,7 @@ done:
 
 int dl_simple_set_base(dl_simple_ctx *ctx, const char *href, size_t len, const char *where)
 {
-	const char *url;
+	const char *url = NULL;
 	int rc = dl_simple_resolve(ctx, href, len, where, &url, NULL, NULL);
 	if (rc != 0)
 		return rc < 0 ? rc : 0; /* skipped: the page URL stays the base */

@@ -93,12 +93,14 @@ static int parse_one(dl_spec *spec, const char *s, size_t len, size_t a, size_t 
 	if (spec->text == NULL)
 		return dl_error_oom();
 	if (spec->op == DL_SPEC_ARBITRARY) {
-		/* Any string; remember a parse when it is a version. */
-		if (dl_version_is_valid(s + v0, b - v0)) {
-			int rc = dl_version_parse_into(&spec->version, s + v0, b - v0);
-			if (rc < 0)
-				return rc;
-		}
+		/* Any string; remember a parse when it is a version.  Only running
+		 * out of memory is an error here (dl_version_is_valid would hide
+		 * it and leave a version string without its version). */
+		int rc = dl_version_parse_into(&spec->version, s + v0, b - v0);
+		if (rc == DL_ENOMEM)
+			return rc;
+		if (rc < 0)
+			dl_error_clear();
 		return 0;
 	}
 	size_t vend = b;
@@ -417,23 +419,26 @@ int dl_specset_format(const dl_specset *set, dl_buf *out)
 	return out->failed;
 }
 
+/* packaging compares specifiers by operator and canonical version with
+ * trailing zeros stripped, except for ~= (whose length matters) and the
+ * wildcards (whose prefix is literal). */
+static bool release_exact(const dl_version *a, const dl_version *b)
+{
+	return a->nrelease == b->nrelease &&
+	       memcmp(dl_version_release(a), dl_version_release(b), sizeof(uint64_t) * a->nrelease) == 0;
+}
+
 static bool spec_eq(const dl_spec *a, const dl_spec *b)
 {
 	if (a->op != b->op)
 		return false;
 	if (a->op == DL_SPEC_ARBITRARY)
 		return strcmp(a->text, b->text) == 0;
-	/* canonical text equality: "1.0" and "1.0.0" are different specifiers
-	 * to packaging only through their canonical strings */
-	dl_buf x, y;
-	dl_buf_init(&x, 4096);
-	dl_buf_init(&y, 4096);
-	dl_version_format(&a->version, &x);
-	dl_version_format(&b->version, &y);
-	bool eq = !x.failed && !y.failed && x.len == y.len && memcmp(x.ptr, y.ptr, x.len) == 0;
-	dl_buf_free(&x);
-	dl_buf_free(&y);
-	return eq;
+	if (dl_version_cmp(&a->version, &b->version) != 0)
+		return false;
+	if (a->op == DL_SPEC_COMPATIBLE || a->op == DL_SPEC_EQ_PREFIX || a->op == DL_SPEC_NE_PREFIX)
+		return release_exact(&a->version, &b->version);
+	return true;
 }
 
 bool dl_specset_eq(const dl_specset *a, const dl_specset *b)
@@ -458,11 +463,15 @@ uint64_t dl_specset_hash(const dl_specset *set)
 	uint64_t h = 0;
 	for (size_t i = 0; i < set->count; i++) {
 		const dl_spec *s = &set->specs[i];
-		uint64_t x = (uint64_t)s->op * 0x9e3779b97f4a7c15ULL;
-		for (const char *p = s->text; *p; p++)
-			x = (x ^ (unsigned char)dl_tolower((unsigned char)*p)) * 0x100000001b3ULL;
-		if (s->op != DL_SPEC_ARBITRARY)
+		uint64_t x = ((uint64_t)s->op + 1) * 0x9e3779b97f4a7c15ULL;
+		if (s->op == DL_SPEC_ARBITRARY) {
+			for (const char *p = s->text; *p; p++)
+				x = (x ^ (unsigned char)*p) * 0x100000001b3ULL;
+		} else {
 			x ^= dl_version_hash(&s->version);
+			if (s->op == DL_SPEC_COMPATIBLE || s->op == DL_SPEC_EQ_PREFIX || s->op == DL_SPEC_NE_PREFIX)
+				x = (x ^ s->version.nrelease) * 0x100000001b3ULL;
+		}
 		h += x ^ (x >> 31);
 	}
 	return h;

@@ -225,7 +225,7 @@ static int parse_parts(dl_version *v, const char *s, size_t len)
 		c.pos++;
 
 	/* epoch and first release number */
-	uint64_t n;
+	uint64_t n = 0;
 	size_t start = c.pos;
 	rc = take_number(&c, &n);
 	if (rc < 0)

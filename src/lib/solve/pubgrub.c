@@ -546,7 +546,7 @@ static int propagate(dl_solver *s, uint32_t start)
 			int64_t almost;
 			enum rel r = incompat_relation(s, &s->ics[id], &almost);
 			if (r == R_SATISFIED) {
-				int64_t root;
+				int64_t root = -1;
 				if ((rc = resolve_conflict(s, id, &root)) < 0)
 					goto done;
 				if (root < 0)
@@ -647,7 +647,7 @@ static int decide(dl_solver *s, uint32_t *next)
 	}
 	uint32_t id;
 	if (vi == SIZE_MAX) {
-		term *t;
+		term *t = NULL;
 		if ((rc = single_term(&t, best, true, &ps->acc.range, NULL)) < 0)
 			return rc;
 		if ((rc = add_incompat(s, t, 1, C_NO_VERSIONS, 0, 0, NULL, &id)) < 0)
@@ -665,7 +665,7 @@ static int decide(dl_solver *s, uint32_t *next)
 		return dl_error_context("getting the dependencies of %s", s->p.name(s->p.ctx, best));
 	ps = &s->pk[best];
 	if (!available) {
-		term *t;
+		term *t = NULL;
 		if ((rc = single_term(&t, best, true, NULL, v)) < 0)
 			return rc;
 		if ((rc = add_incompat(s, t, 1, C_UNAVAILABLE, 0, 0, reason, &id)) < 0)
@@ -754,7 +754,7 @@ void dl_solver_free(dl_solver *s)
 int dl_solver_solve(dl_solver *s, bool *solved)
 {
 	*solved = false;
-	term *t;
+	term *t = NULL;
 	uint32_t id;
 	int rc = single_term(&t, 0, false, NULL, NULL);
 	if (rc < 0)
