@@ -56,6 +56,7 @@ int dl_cli_debug_marker(int argc, char **argv);       /* debug_req.c */
 int dl_cli_debug_wheel_name(int argc, char **argv);   /* debug_dist.c */
 int dl_cli_debug_sdist_name(int argc, char **argv);   /* debug_dist.c */
 int dl_cli_debug_metadata(int argc, char **argv);     /* debug_dist.c */
+int dl_cli_debug_tags(int argc, char **argv);         /* debug_dist.c */
 int dl_cli_debug_name(int argc, char **argv);         /* debug.c */
 
 #endif
