@@ -88,6 +88,9 @@ static int parse_one(dl_spec *spec, const char *s, size_t len, size_t a, size_t 
 	for (size_t i = v0; i < b; i++) {
 		if (dl_isspace((unsigned char)s[i]))
 			return spec_error(s, len, i, "unexpected space inside the version");
+		/* `text` is a C string: a NUL would silently cut a `===` string */
+		if (s[i] == '\0')
+			return spec_error(s, len, i, "unexpected NUL byte inside the version");
 	}
 	spec->text = dl_strndup(s + v0, b - v0);
 	if (spec->text == NULL)
@@ -154,8 +157,10 @@ int dl_specset_parse(dl_specset **out, const char *s, size_t len)
 		while (b > a && dl_isspace((unsigned char)s[b - 1]))
 			b--;
 		if (a == b) {
-			rc = spec_error(s, len, a, j < len ? "empty specifier before ','" : "expected a specifier after ','");
-			goto done;
+			/* packaging drops empty items (">=1,,<2", "==2.*,"), and
+			 * real metadata has them */
+			i = j + 1;
+			continue;
 		}
 		if (set->count == cap) {
 			size_t ncap = cap ? cap * 2 : 2;
@@ -463,6 +468,12 @@ uint64_t dl_specset_hash(const dl_specset *set)
 	uint64_t h = 0;
 	for (size_t i = 0; i < set->count; i++) {
 		const dl_spec *s = &set->specs[i];
+		/* count each specifier once: ">=1,>=1" equals ">=1" */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = spec_eq(&set->specs[j], s);
+		if (seen)
+			continue;
 		uint64_t x = ((uint64_t)s->op + 1) * 0x9e3779b97f4a7c15ULL;
 		if (s->op == DL_SPEC_ARBITRARY) {
 			for (const char *p = s->text; *p; p++)
