@@ -1,0 +1,4 @@
+from setuptools import setup
+def main():
+    setup(name='x')
+main()
