@@ -543,7 +543,7 @@ static int scan_entry(dl_archive *ar, struct pass *p, struct archive_entry *e, s
 		                    arname(ar), shown, (long long)declared, (unsigned long long)ar->lim.max_member_size);
 
 	if (nlen > 0) {
-		dl_archive_member *m;
+		dl_archive_member *m = NULL;
 		rc = add_member(ar, &m);
 		if (rc < 0)
 			return rc;

@@ -444,7 +444,7 @@ static int parse_line(struct parser *P, const char *line, size_t len, unsigned l
 					return dl_error_set(DL_EPARSE, "%s:%lu:%zu: section [%.*s] already exists (configparser is "
 					                    "strict about duplicates, so setuptools fails)",
 					                    P->src, lineno, col, (int)(nlen > 200 ? 200 : nlen), name);
-				uint32_t idx;
+				uint32_t idx = 0;
 				rc = add_section(P->cfg, name, nlen, &idx);
 				if (rc < 0)
 					return rc;
@@ -1227,7 +1227,7 @@ static int extract_extras(struct extract *X)
 	dl_setup_value *v = &X->args->extras_require;
 	size_t sec = (size_t)-1;
 	for (size_t i = 0; i < dl_setupcfg_section_count(X->cfg); i++) {
-		size_t nlen;
+		size_t nlen = 0;
 		const char *name = dl_setupcfg_section_name(X->cfg, i, &nlen);
 		if (nlen == 22 && memcmp(name, "options.extras_require", 22) == 0)
 			sec = i;
