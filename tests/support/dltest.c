@@ -4,7 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 #include "dltest.h"
 
@@ -150,4 +156,55 @@ void dltest_each_alloc_failure(int (*fn)(void *ctx), void *ctx)
 	}
 	dltest_alloc_reset();
 	dl_allocator_set(NULL);
+}
+
+static pid_t faultserver_pid = -1;
+
+int dltest_faultserver_start(void)
+{
+	const char *py = "/usr/bin/python3";
+	if (access(py, X_OK) != 0) {
+		printf("SKIPPED: %s is missing\n", py);
+		exit(DLTEST_SKIP);
+	}
+	static const char *const proxies[] = {"http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"};
+	for (size_t i = 0; i < sizeof(proxies) / sizeof(proxies[0]); i++)
+		unsetenv(proxies[i]);
+	setenv("no_proxy", "127.0.0.1", 1);
+	int fds[2];
+	if (pipe(fds) != 0)
+		return -1;
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	char *argv[] = {(char *)py, (char *)DL_SOURCE_DIR "/tests/integration/faultserver.py", NULL};
+	int rc = posix_spawn(&faultserver_pid, py, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	if (rc != 0) {
+		close(fds[0]);
+		return -1;
+	}
+	char line[32] = {0};
+	size_t n = 0;
+	while (n + 1 < sizeof line) {
+		ssize_t r = read(fds[0], line + n, 1);
+		if (r <= 0 || line[n] == '\n')
+			break;
+		n++;
+	}
+	close(fds[0]);
+	line[n] = '\0';
+	long port = strtol(line, NULL, 10);
+	return port > 0 && port < 65536 ? (int)port : -1;
+}
+
+void dltest_faultserver_stop(void)
+{
+	if (faultserver_pid > 0) {
+		kill(faultserver_pid, SIGTERM);
+		waitpid(faultserver_pid, NULL, 0);
+		faultserver_pid = -1;
+	}
 }

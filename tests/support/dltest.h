@@ -49,4 +49,11 @@ long dltest_alloc_live(void);
  */
 void dltest_each_alloc_failure(int (*fn)(void *ctx), void *ctx);
 
+/* Start tests/integration/faultserver.py with Debian's /usr/bin/python3 on
+ * 127.0.0.1, after clearing proxy variables so nothing leaves loopback.
+ * Returns its port, or -1.  Exits with DLTEST_SKIP (a visible skip) when
+ * the interpreter is missing.  The server also exits by itself. */
+int dltest_faultserver_start(void);
+void dltest_faultserver_stop(void);
+
 #endif

@@ -22,55 +22,17 @@
 
 extern char **environ;
 
-static pid_t server_pid = -1;
 static int server_port;
 
 static int server_start(void **state)
 {
-	const char *py = "/usr/bin/python3";
-	if (access(py, X_OK) != 0) {
-		fprintf(stderr, "SKIPPED: %s is missing\n", py);
-		exit(DLTEST_SKIP);
-	}
-	unsetenv("http_proxy");
-	unsetenv("https_proxy");
-	unsetenv("HTTPS_PROXY");
-	unsetenv("all_proxy");
-	unsetenv("ALL_PROXY");
-	setenv("no_proxy", "127.0.0.1", 1);
-	int fds[2];
-	if (pipe(fds) != 0)
-		return -1;
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	char *argv[] = {(char *)py, (char *)DL_SOURCE_DIR "/tests/integration/faultserver.py", NULL};
-	int rc = posix_spawn(&server_pid, py, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (rc != 0)
-		return -1;
-	char line[32] = {0};
-	size_t n = 0;
-	while (n + 1 < sizeof line) {
-		ssize_t r = read(fds[0], line + n, 1);
-		if (r <= 0 || line[n] == '\n')
-			break;
-		n++;
-	}
-	close(fds[0]);
-	line[n] = '\0';
-	server_port = (int)strtol(line, NULL, 10);
+	server_port = dltest_faultserver_start();
 	return server_port > 0 ? 0 : -1;
 }
 
 static int server_stop(void **state)
 {
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-	}
+	dltest_faultserver_stop();
 	return 0;
 }
 
