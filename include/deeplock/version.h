@@ -87,8 +87,9 @@ int dl_version_parse_into(dl_version *v, const char *s, size_t len);
  * dl_version_free. */
 int dl_version_parse(dl_version **out, const char *s, size_t len);
 
-/* True when [s, s+len) is a valid PEP 440 version; no allocation, no stored
- * error. */
+/* True when [s, s+len) is a valid PEP 440 version.  Leaves the caller's
+ * stored error as it was (it parses for real, so it may allocate; on
+ * allocation failure it answers false). */
 bool dl_version_is_valid(const char *s, size_t len);
 
 void dl_version_clear(dl_version *v);
