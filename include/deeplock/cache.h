@@ -6,7 +6,10 @@
  * $XDG_CACHE_HOME/deeplock or similar):
  *
  *     root/v1/http/ab/abcdef...   one file per response, named by the
- *                                 SHA-256 of "<url>\n<accept>"
+ *                                 SHA-256 of "<url>\n<accept>", where
+ *                                 <url> has neither credentials nor
+ *                                 fragment and <accept> is the Accept
+ *                                 header ("" when none)
  *     root/v1/sha256/ab/abcdef... one file per artifact, named by the
  *                                 SHA-256 of its contents
  *
@@ -27,7 +30,9 @@
  * revalidated with a conditional request; a 304 refreshes them.
  *
  * Files are created 0600 and directories 0700: cached index pages may come
- * from private indexes, and final URLs are stored as the server gave them.
+ * from private indexes.  No file holds a password: URLs are stored without
+ * their userinfo, and the key ignores it too, so one page fetched with
+ * different credentials is one entry.
  */
 #ifndef DEEPLOCK_CACHE_H
 #define DEEPLOCK_CACHE_H
@@ -88,15 +93,19 @@ void dl_cache_free(dl_cache *c);
 dl_cache_mode dl_cache_get_mode(const dl_cache *c);
 
 /* Look up the response for `url` requested with `accept` (NULL = none).
+ * The entry's url is the stored final URL, given the credentials of `url`
+ * when both have the same scheme, host and port (as libcurl would have
+ * sent them), so links resolved against it work as after a download.
  * A miss, and an entry found damaged (then deleted), fail with DL_ENOTFOUND
  * naming the URL (redacted).  Does not judge freshness: see
  * dl_cache_entry_is_fresh.  Ignores the mode. */
 int dl_cache_http_load(dl_cache *c, dl_cache_entry **out, const char *url, const char *accept);
 
-/* Store `e` for (url, accept), replacing any previous entry atomically.
- * When e->cache_control says no-store (or cannot be parsed) nothing is
- * written and any previous entry is removed; that is a success.  Header
- * values containing line breaks fail with DL_EINVAL.  Ignores the mode. */
+/* Store `e` for (url, accept), replacing any previous entry atomically;
+ * e->url is written without its credentials.  When e->cache_control says
+ * no-store (or cannot be parsed) nothing is written and any previous entry
+ * is removed; that is a success.  Header values containing line breaks
+ * fail with DL_EINVAL.  Ignores the mode. */
 int dl_cache_http_store(dl_cache *c, const char *url, const char *accept, const dl_cache_entry *e);
 
 /* Remove the entry for (url, accept) if there is one. */
@@ -139,7 +148,8 @@ int dl_cache_clean(dl_cache *c);
  * from the cache with refreshed metadata (DL_FETCH_CACHE_REVALIDATED, status
  * 200); a 200 is stored unless no-store.  Offline, a miss completes with
  * DL_ENOTFOUND ("offline and not in the cache: <url>").  Requests with a
- * Range bypass the cache.  The callback always runs from dl_fetch_run, as
+ * Range, and file:// URLs (already local, and without validators), bypass
+ * the cache in every mode, so an offline run still reads a local index.  The callback always runs from dl_fetch_run, as
  * for dl_fetch_add; the fetcher's counters record hits and revalidations.
  * A failure to write the cache does not fail the request.  `c` and `f` must
  * outlive the run.

@@ -22,14 +22,24 @@
  *     (libcurl's CURLOPT_REDIR_PROTOCOLS_STR enforces both).
  *   - Body caps (DL_ELIMIT), expected-hash mismatches, too many redirects
  *     and 4xx answers other than 408 and 429 are never retried.
- *   - Proxies come from the environment exactly as libcurl reads them:
+ *   - Proxies come from the environment exactly as libcurl reads them (the
+ *     engine sets no CURLOPT_PROXY, which is what makes libcurl look):
  *     http_proxy, https_proxy (either case), all_proxy/ALL_PROXY, and
  *     no_proxy/NO_PROXY for hosts to reach directly.  Uppercase HTTP_PROXY
  *     is ignored, as libcurl does, because CGI sets it from a request
- *     header.
+ *     header.  test_fetch checks each of these against a loopback proxy.
+ *   - TLS peers are verified against libcurl's default CA store, or the
+ *     `ca_bundle` file when given; verification is never turned off.
  *   - Credentials in a URL (https://user:pass@host/) are sent as HTTP Basic
- *     auth to that host only; every message shows URLs redacted through
- *     dl_index_url_redact, and no message ever contains the password.
+ *     auth to that host only (a redirect to another host drops them); with
+ *     `netrc` set, URLs without credentials take them from a netrc file.
+ *     Every message shows URLs redacted through dl_index_url_redact, and
+ *     curl's own error text is scrubbed of the password, so no message ever
+ *     contains it.  The response's url and final_url are NOT redacted: they
+ *     are what the caller resolves links against.
+ *   - HTTP/2 is negotiated (ALPN) on https when the server offers it, and
+ *     concurrent requests to one host then share a connection; plain http
+ *     stays HTTP/1.1 with keep-alive.
  *   - Responses are decompressed (gzip, deflate, whatever libcurl supports)
  *     unless a Range was asked for.
  *   - A status >= 400 after the last retry is an error (DL_ENOTFOUND for 404
@@ -66,9 +76,11 @@ typedef struct dl_fetch_opts {
 	size_t default_max_body;   /* cap when a request sets none; default 256 MiB */
 	const char *ca_bundle;     /* PEM file of CAs, NULL = libcurl's default */
 	const char *user_agent;    /* NULL = "deeplock/<version>" */
+	bool netrc;                /* look up credentials for URLs that carry none */
+	const char *netrc_file;    /* with netrc: this file, NULL = ~/.netrc */
 } dl_fetch_opts;
 
-#define DL_FETCH_OPTS_INIT {DL_FETCH_OPTS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL}
+#define DL_FETCH_OPTS_INIT {DL_FETCH_OPTS_VERSION, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NULL, NULL, false, NULL}
 
 /* Where a response came from (set by the cache layer, see cache.h). */
 typedef enum dl_fetch_source {

@@ -6,6 +6,16 @@ Standard library only.  Binds 127.0.0.1 on an ephemeral port, prints the
 port on stdout (one line) and serves until killed, or until 120 seconds
 have passed, whichever comes first, so a crashed test never leaves it behind.
 
+With FAULTSERVER_TLS_DIR set to a directory holding cert.pem and key.pem it
+also serves the same endpoints over TLS on a second ephemeral port of
+127.0.0.1, and writes that port to FAULTSERVER_TLS_DIR/tls_port (atomically)
+before printing the plain port, so a client that has read the plain port
+can read the TLS one.  FAULTSERVER_LIFETIME shortens the 120 s bound.
+
+A request in absolute form ("GET http://any.host/ok", what a client sends
+to a proxy) is answered like its path and counted in "proxied", so the
+server doubles as an HTTP proxy for the proxy tests.
+
 Endpoints (all GET; `key` makes per-test state independent):
   /ok                   200 "hello world" with ETag, Last-Modified, Cache-Control
   /status/N             answer with status N
@@ -17,20 +27,24 @@ Endpoints (all GET; `key` makes per-test state independent):
   /big?size=N           N bytes of 'x'
   /bytes                256 bytes 0..255; honours Range: bytes=a-b with 206
   /redirect/N           302 to /redirect/N-1 ... /redirect/0 -> /ok
+  /to?url=U             302 to U (any scheme or host)
   /loop                 302 to itself
   /gzip                 gzip-encoded "compressed hello" when the client accepts it
   /sleep?ms=M           200 after M ms; counted for /stats in-flight maximum
   /auth                 200 "user=U" when Basic auth is present, else 401
   /etag/KEY?max_age=A&body=B  ETag "v1"; If-None-Match "v1" -> 304
   /nostore              Cache-Control: no-store
-  /stats                JSON {"max_inflight", "inflight", "counts": {path: n}}
-  /reset                forget counts and the in-flight maximum
+  /stats                JSON {"max_inflight", "inflight", "connections", "proxied",
+                        "counts": {path: n}}; connections counts accepted
+                        connections (both listeners), the /stats one included
+  /reset                forget counts, connections and the in-flight maximum
 """
 import base64
 import email.utils
 import gzip
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -38,7 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 LOCK = threading.Lock()
-STATE = {"inflight": 0, "max_inflight": 0, "counts": {}, "keys": {}}
+STATE = {"inflight": 0, "max_inflight": 0, "connections": 0, "proxied": 0, "counts": {}, "keys": {}}
 
 
 def bump(key):
@@ -54,6 +68,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        with LOCK:
+            STATE["connections"] += 1
+        super().setup()
 
     def send_body(self, status, body, ctype="text/plain", headers=None):
         self.send_response(status)
@@ -71,6 +90,8 @@ class Handler(BaseHTTPRequestHandler):
         q = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         with LOCK:
             STATE["counts"][path] = STATE["counts"].get(path, 0) + 1
+            if parts.scheme:
+                STATE["proxied"] += 1
         try:
             self.route(path, q)
         except (BrokenPipeError, ConnectionResetError):
@@ -132,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
             n = int(seg[1])
             target = "/ok" if n <= 0 else "/redirect/%d" % (n - 1)
             self.send_body(302, b"", headers={"Location": target})
+        elif head == "to":
+            self.send_body(302, b"", headers={"Location": q.get("url", "/ok")})
         elif head == "loop":
             self.send_body(302, b"", headers={"Location": "/loop"})
         elif head == "gzip":
@@ -169,11 +192,14 @@ class Handler(BaseHTTPRequestHandler):
         elif head == "stats":
             with LOCK:
                 body = json.dumps({"max_inflight": STATE["max_inflight"], "inflight": STATE["inflight"],
+                                   "connections": STATE["connections"], "proxied": STATE["proxied"],
                                    "counts": STATE["counts"]}, sort_keys=True).encode()
             self.send_body(200, body, "application/json")
         elif head == "reset":
             with LOCK:
                 STATE["max_inflight"] = 0
+                STATE["connections"] = 0
+                STATE["proxied"] = 0
                 STATE["counts"] = {}
             self.send_body(200, b"reset")
         else:
@@ -189,8 +215,42 @@ class Server(ThreadingHTTPServer):
         pass  # clients that time out or give up on purpose reset connections
 
 
+class TLSServer(Server):
+    """The TLS handshake runs in each connection's own thread (not in
+    accept), so a client that rejects the certificate stalls nobody."""
+
+    def __init__(self, addr, handler, context):
+        super().__init__(addr, handler)
+        self.context = context
+
+    def finish_request(self, request, client_address):
+        try:
+            request = self.context.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return  # e.g. the client did not trust our certificate
+        try:
+            super().finish_request(request, client_address)
+        finally:
+            # shutdown_request closes the plain socket only; close the TLS one too.
+            request.close()
+
+
+def start_tls(tls_dir):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(os.path.join(tls_dir, "cert.pem"), os.path.join(tls_dir, "key.pem"))
+    tls = TLSServer(("127.0.0.1", 0), Handler, ctx)
+    tmp = os.path.join(tls_dir, ".tls_port.tmp")
+    with open(tmp, "w") as f:
+        f.write("%d\n" % tls.server_address[1])
+    os.replace(tmp, os.path.join(tls_dir, "tls_port"))
+    threading.Thread(target=tls.serve_forever, daemon=True).start()
+
+
 def main():
     server = Server(("127.0.0.1", 0), Handler)
+    tls_dir = os.environ.get("FAULTSERVER_TLS_DIR")
+    if tls_dir:
+        start_tls(tls_dir)
     print(server.server_address[1], flush=True)
     limit = float(os.environ.get("FAULTSERVER_LIFETIME", "120"))
     timer = threading.Timer(min(limit, 120.0), lambda: os._exit(0))

@@ -177,7 +177,8 @@ static void test_store_load(void **state)
 	assert_int_equal(dl_cache_http_load(c, &got, "https://u:pw@example.org/simple/x/", "text/html"), 0);
 	assert_int_equal(got->status, 200);
 	assert_int_equal(got->stored_at, 1000);
-	assert_string_equal(got->url, "https://example.org/simple/x/");
+	/* Same origin as the request: its credentials come back. */
+	assert_string_equal(got->url, "https://u:pw@example.org/simple/x/");
 	assert_string_equal(got->etag, "\"tag\"");
 	assert_string_equal(got->last_modified, "Sun, 06 Nov 1994 08:49:37 GMT");
 	assert_string_equal(got->cache_control, "max-age=60");
@@ -187,6 +188,14 @@ static void test_store_load(void **state)
 	assert_true(dl_cache_entry_is_fresh(got, 1059));
 	assert_false(dl_cache_entry_is_fresh(got, 1060));
 	assert_false(dl_cache_entry_is_fresh(got, 999)); /* clock went back */
+	dl_cache_entry_free(got);
+
+	/* The key ignores credentials and the fragment. */
+	assert_int_equal(dl_cache_http_load(c, &got, "https://v:other@example.org/simple/x/#sha256=00", "text/html"), 0);
+	assert_string_equal(got->url, "https://v:other@example.org/simple/x/");
+	dl_cache_entry_free(got);
+	assert_int_equal(dl_cache_http_load(c, &got, "https://example.org/simple/x/", "text/html"), 0);
+	assert_string_equal(got->url, "https://example.org/simple/x/");
 	dl_cache_entry_free(got);
 
 	/* Another Accept is another entry; a miss names the redacted URL. */
@@ -221,6 +230,31 @@ static void test_store_load(void **state)
 	assert_int_equal(dl_cache_usage_get(c, &u), 0);
 	assert_int_equal(u.entries, 2);
 	assert_true(u.bytes > 13);
+	assert_int_equal(dl_cache_clean(c), 0);
+
+	/* A password is never written, even when the final URL carries one,
+	 * and another origin does not get the request's credentials. */
+	dl_cache_entry e3 = {200, 1, (char *)"HTTPS://me:s3cret@EXAMPLE.org/files/a#frag", NULL, NULL, NULL, NULL,
+	                     (char *)"b", 1};
+	assert_int_equal(dl_cache_http_store(c, "https://me:s3cret@example.org/a", NULL, &e3), 0);
+	e3.url = (char *)"https://files.example.org/a";
+	assert_int_equal(dl_cache_http_store(c, "https://me:s3cret@example.org/b", NULL, &e3), 0);
+	e3.url = (char *)"https://example.org:8443/a";
+	assert_int_equal(dl_cache_http_store(c, "https://me:s3cret@example.org/c", NULL, &e3), 0);
+	assert_int_equal(dl_cache_http_load(c, &got, "https://me:s3cret@example.org/a", NULL), 0);
+	assert_string_equal(got->url, "HTTPS://me:s3cret@EXAMPLE.org/files/a#frag");
+	dl_cache_entry_free(got);
+	assert_int_equal(dl_cache_http_load(c, &got, "https://me:s3cret@example.org/b", NULL), 0);
+	assert_string_equal(got->url, "https://files.example.org/a");
+	dl_cache_entry_free(got);
+	assert_int_equal(dl_cache_http_load(c, &got, "https://me:s3cret@example.org/c", NULL), 0);
+	assert_string_equal(got->url, "https://example.org:8443/a");
+	dl_cache_entry_free(got);
+	char cmd[400];
+	snprintf(cmd, sizeof cmd, "grep -r -q s3cret '%s'", root);
+	assert_int_equal(system(cmd), 256); /* grep: no match */
+	snprintf(cmd, sizeof cmd, "grep -r -q 'url HTTPS://EXAMPLE.org/files/a#frag' '%s'", root);
+	assert_int_equal(system(cmd), 0);
 	assert_int_equal(dl_cache_clean(c), 0);
 	assert_int_equal(dl_cache_usage_get(c, &u), 0);
 	assert_int_equal(u.entries, 0);
@@ -556,47 +590,83 @@ static int roundtrip_alloc(void *p)
 	return rc;
 }
 
+typedef struct alloc_res {
+	int rc;
+	dl_fetch_source source;
+} alloc_res;
+
 static void on_alloc_done(dl_fetch *f, dl_fetch_response *r)
 {
-	int *rc = r->user;
-	*rc = r->rc;
-	if (r->rc == 0 && (r->body.len != 5 || memcmp(r->body.ptr, "bytes", 5) != 0))
-		*rc = DL_ERROR;
+	alloc_res *res = r->user;
+	res->rc = r->rc;
+	res->source = r->source;
+	if (r->rc == 0 && (r->body.len != 5 || memcmp(r->body.ptr, "alloc", 5) != 0))
+		res->rc = DL_ERROR;
 }
 
-/* Two GETs of a file:// URL through the cache (the second one revalidates,
- * since a file has no Cache-Control), in offline mode a third from disk. */
+/* From an empty cache: a GET through the cache (stored), a second one
+ * (revalidated: 304), then offline two more from disk; each must come from
+ * where it should. */
 static int fetch_alloc(void *p)
 {
+	static const dl_fetch_source want[2][2] = {{DL_FETCH_NETWORK, DL_FETCH_CACHE_REVALIDATED},
+	                                           {DL_FETCH_CACHE_FRESH, DL_FETCH_CACHE_FRESH}};
 	const char *u = p;
 	int rc = 0;
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s/v1'", root);
+	if (system(cmd) != 0)
+		return DL_ERROR;
 	for (int mode = 0; mode < 2 && rc == 0; mode++) {
 		dl_cache *c = NULL;
 		dl_fetch *f = NULL;
-		int cb[2] = {1, 1};
 		rc = dl_cache_open(&c, root, mode == 0 ? DL_CACHE_NORMAL : DL_CACHE_OFFLINE);
 		if (rc == 0)
 			rc = dl_fetch_new(&f, NULL);
 		for (int i = 0; i < 2 && rc == 0; i++) {
-			dl_fetch_request req = {.url = u, .done = on_alloc_done, .user = &cb[i]};
+			alloc_res res = {1, DL_FETCH_NETWORK};
+			dl_fetch_request req = {.url = u, .done = on_alloc_done, .user = &res};
 			if ((rc = dl_cache_fetch_add(c, f, &req)) == 0 && (rc = dl_fetch_run(f)) == 0)
-				rc = cb[i];
+				rc = res.rc;
+			if (rc == 0 && res.source != want[mode][i])
+				rc = DL_ERROR;
 		}
 		dl_fetch_free(f);
 		dl_cache_free(c);
 	}
-	/* Offline with nothing stored (an earlier failure) is a clean miss. */
-	return rc == DL_ENOTFOUND ? 0 : rc;
+	return rc;
 }
 
 static void test_alloc_failures(void **state)
 {
 	dltest_each_alloc_failure(roundtrip_alloc, NULL);
+	dltest_each_alloc_failure(fetch_alloc, (void *)url("/etag/alloc?max_age=0&body=alloc"));
+}
+
+static void test_file_urls_bypass(void **state)
+{
+	/* file:// is read from disk in every mode, offline included, and
+	 * never copied into the cache. */
 	char path[300], u[400];
-	snprintf(path, sizeof path, "%s/data.bin", root);
-	assert_int_equal(dl_fs_write_atomic(path, "bytes", 5, 0600), 0);
+	snprintf(path, sizeof path, "%s/page.html", root);
+	assert_int_equal(dl_fs_write_atomic(path, "local", 5, 0600), 0);
 	snprintf(u, sizeof u, "file://%s", path);
-	dltest_each_alloc_failure(fetch_alloc, u);
+	const dl_cache_mode modes[] = {DL_CACHE_NORMAL, DL_CACHE_OFFLINE, DL_CACHE_REFRESH};
+	for (int i = 0; i < 3; i++) {
+		dl_cache *c = NULL;
+		result r;
+		assert_int_equal(dl_cache_open(&c, root, modes[i]), 0);
+		dl_fetch_counters k = get(c, u, &r);
+		assert_int_equal(r.rc, 0);
+		assert_int_equal(r.source, DL_FETCH_NETWORK);
+		assert_string_equal(r.body, "local");
+		assert_int_equal(k.attempts, 1);
+		dl_free(r.body);
+		dl_cache_usage use;
+		assert_int_equal(dl_cache_usage_get(c, &use), 0);
+		assert_int_equal(use.entries, 0);
+		dl_cache_free(c);
+	}
 }
 
 static void test_open_errors(void **state)
@@ -624,6 +694,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_artifacts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_file_urls_bypass, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

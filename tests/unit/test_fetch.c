@@ -5,8 +5,13 @@
  * The server is started once for the whole group with posix_spawn (Debian's
  * /usr/bin/python3, standard library only) and killed at the end; it also
  * exits by itself after 120 seconds.  Proxy variables are cleared so that
- * loopback requests never leave the machine.
+ * loopback requests never leave the machine; the proxy tests then point
+ * them at the fault server itself, which answers absolute-form requests.
+ * For the https tests the group setup makes a throw-away self-signed
+ * certificate with the openssl command and the server adds a TLS listener;
+ * without the command those tests report themselves skipped.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -23,16 +28,71 @@
 extern char **environ;
 
 static int server_port;
+static int tls_port;       /* 0 when the TLS tests cannot run */
+static char tls_dir[64];   /* cert.pem, key.pem, tls_port */
+static char tls_cert[128];
+
+/* Make a throw-away self-signed certificate for 127.0.0.1 with the openssl
+ * command; false (and the TLS tests skip) when it is missing or fails. */
+static bool make_cert(void)
+{
+	const char *openssl = "/usr/bin/openssl";
+	char key[128];
+	if (access(openssl, X_OK) != 0)
+		return false;
+	snprintf(tls_dir, sizeof tls_dir, "/tmp/dltest-tls-XXXXXX");
+	if (mkdtemp(tls_dir) == NULL)
+		return false;
+	snprintf(tls_cert, sizeof tls_cert, "%s/cert.pem", tls_dir);
+	snprintf(key, sizeof key, "%s/key.pem", tls_dir);
+	char *argv[] = {(char *)openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+	                "-nodes", "-keyout", key, "-out", tls_cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+	                "-addext", "subjectAltName=IP:127.0.0.1", NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	pid_t pid;
+	int status = 0;
+	int rc = posix_spawn(&pid, openssl, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
 
 static int server_start(void **state)
 {
+	bool tls = make_cert();
+	if (tls)
+		setenv("FAULTSERVER_TLS_DIR", tls_dir, 1);
 	server_port = dltest_faultserver_start();
+	unsetenv("FAULTSERVER_TLS_DIR");
+	if (tls && server_port > 0) {
+		/* Written by the server before it printed the plain port. */
+		char path[128];
+		snprintf(path, sizeof path, "%s/tls_port", tls_dir);
+		FILE *fp = fopen(path, "r");
+		if (fp != NULL) {
+			if (fscanf(fp, "%d", &tls_port) != 1)
+				tls_port = 0;
+			fclose(fp);
+		}
+	}
+	if (tls_port == 0)
+		printf("NOTE: no openssl command or TLS listener; the https tests will be skipped\n");
 	return server_port > 0 ? 0 : -1;
 }
 
 static int server_stop(void **state)
 {
 	dltest_faultserver_stop();
+	if (tls_dir[0] != '\0') {
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, "rm -rf '%s'", tls_dir);
+		if (system(cmd) != 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -107,6 +167,21 @@ static void fetch_one(result *res, dl_fetch_request *req, const dl_fetch_opts *o
 	assert_int_equal(dl_fetch_run(f), 0);
 	assert_int_equal(res->calls, 1);
 	dl_fetch_free(f);
+}
+
+/* A number from the server's /stats JSON: `key` is e.g. "\"proxied\"". */
+static long stats_get(const char *key)
+{
+	result r;
+	char pat[300];
+	dl_fetch_request stats = {.url = url("/stats")};
+	fetch_one(&r, &stats, NULL);
+	assert_int_equal(r.rc, 0);
+	snprintf(pat, sizeof pat, "%s: ", key);
+	const char *m = strstr(r.body, pat);
+	long n = m != NULL ? strtol(m + strlen(pat), NULL, 10) : 0;
+	result_free(&r);
+	return n;
 }
 
 static void test_ok(void **state)
@@ -201,11 +276,14 @@ static void test_503_gives_up(void **state)
 	char want[600];
 	dl_fetch_opts o = DL_FETCH_OPTS_INIT;
 	o.max_retries = 2;
-	o.retry_base_ms = 10;
+	o.retry_base_ms = 100;
 	dl_fetch_request req = {.url = url("/status/503")};
 	fetch_one(&r, &req, &o);
 	assert_int_equal(r.rc, DL_EIO);
 	assert_int_equal(r.attempts, 3);
+	/* Backoff with equal jitter: 50-100 ms, then 100-200 ms. */
+	assert_true(r.seconds >= 0.15);
+	assert_true(r.seconds < 1.5);
 	snprintf(want, sizeof want, "giving up on %s after 3 attempts: HTTP status 503", url("/status/503"));
 	assert_string_equal(r.error, want);
 	result_free(&r);
@@ -492,25 +570,230 @@ static void test_add_errors(void **state)
 	assert_string_equal(dl_error_last()->message, "fetch options have version 99, expected 1");
 }
 
+/* Back to what dltest_faultserver_start left: no proxy, 127.0.0.1 direct. */
+static void proxy_env_reset(void)
+{
+	static const char *const vars[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+	                                   "all_proxy",  "ALL_PROXY",  "NO_PROXY"};
+	for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++)
+		unsetenv(vars[i]);
+	setenv("no_proxy", "127.0.0.1", 1);
+}
+
 static void test_env_proxy(void **state)
 {
-	/* A proxy that does not exist, bypassed for 127.0.0.1 by no_proxy. */
+	/* libcurl reads the proxy variables itself; these pin down which. */
 	result r;
-	setenv("http_proxy", "http://127.0.0.1:1", 1);
-	setenv("no_proxy", "127.0.0.1", 1);
-	dl_fetch_request req = {.url = url("/ok")};
-	fetch_one(&r, &req, NULL);
-	assert_int_equal(r.rc, 0);
-	result_free(&r);
-	/* Without the exception the dead proxy is used and the fetch fails. */
-	unsetenv("no_proxy");
+	char proxy[64];
+	const char *dead = "http://127.0.0.1:1";
+	snprintf(proxy, sizeof proxy, "http://127.0.0.1:%d", server_port);
 	dl_fetch_opts o = DL_FETCH_OPTS_INIT;
 	o.max_retries = -1;
+	dl_fetch_request req = {.url = "http://pypi.invalid/ok"};
+
+	/* http_proxy carries a request for a name that does not even resolve. */
+	long before = stats_get("\"proxied\"");
+	unsetenv("no_proxy");
+	setenv("http_proxy", proxy, 1);
+	fetch_one(&r, &req, &o);
+	proxy_env_reset();
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.body, "hello world");
+	assert_string_equal(r.final_url, "http://pypi.invalid/ok");
+	result_free(&r);
+	assert_int_equal(stats_get("\"proxied\""), before + 1);
+
+	/* ALL_PROXY too. */
+	unsetenv("no_proxy");
+	setenv("ALL_PROXY", proxy, 1);
+	fetch_one(&r, &req, &o);
+	proxy_env_reset();
+	assert_int_equal(r.rc, 0);
+	result_free(&r);
+	assert_int_equal(stats_get("\"proxied\""), before + 2);
+
+	/* no_proxy and NO_PROXY exempt a host from a (dead) proxy. */
+	req.url = url("/ok");
+	const char *exempt[] = {"no_proxy", "NO_PROXY"};
+	for (int i = 0; i < 2; i++) {
+		unsetenv("no_proxy");
+		setenv("http_proxy", dead, 1);
+		setenv(exempt[i], "127.0.0.1", 1);
+		fetch_one(&r, &req, &o);
+		proxy_env_reset();
+		assert_int_equal(r.rc, 0);
+		result_free(&r);
+	}
+
+	/* Uppercase HTTP_PROXY is ignored (httpoxy), so this goes direct. */
+	unsetenv("no_proxy");
+	setenv("HTTP_PROXY", dead, 1);
+	fetch_one(&r, &req, &o);
+	proxy_env_reset();
+	assert_int_equal(r.rc, 0);
+	result_free(&r);
+
+	/* Without the exception the dead proxy is used and the fetch fails,
+	 * naming the URL asked for. */
+	unsetenv("no_proxy");
+	setenv("http_proxy", dead, 1);
+	fetch_one(&r, &req, &o);
+	proxy_env_reset();
+	assert_int_equal(r.rc, DL_EIO);
+	char want[600];
+	snprintf(want, sizeof want, "cannot fetch %s: ", url("/ok"));
+	assert_memory_equal(r.error, want, strlen(want));
+	result_free(&r);
+}
+
+static void test_connection_reuse(void **state)
+{
+	result r;
+	dl_fetch_request reset = {.url = url("/reset")};
+	fetch_one(&r, &reset, NULL);
+	result_free(&r);
+	/* Five requests one after the other on one engine: one connection. */
+	dl_fetch *f = NULL;
+	int n = -2;
+	assert_int_equal(dl_fetch_new(&f, NULL), 0);
+	dl_fetch_request req = {.url = url("/ok"), .done = on_chain, .user = &n};
+	assert_int_equal(dl_fetch_add(f, &req), 0);
+	assert_int_equal(dl_fetch_run(f), 0);
+	assert_int_equal(n, 3);
+	dl_fetch_free(f);
+	assert_int_equal(stats_get("\"connections\""), 2); /* that one and the /stats one */
+}
+
+static void test_tls(void **state)
+{
+	if (tls_port == 0)
+		skip();
+	result r;
+	char u[600], want[900];
+	dl_fetch_opts o = DL_FETCH_OPTS_INIT;
+	o.ca_bundle = tls_cert;
+	snprintf(u, sizeof u, "https://127.0.0.1:%d/ok", tls_port);
+	dl_fetch_request req = {.url = u};
+	fetch_one(&r, &req, &o);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "hello world");
+	result_free(&r);
+
+	/* Not signed by anything in the default store: refused, not retried. */
+	fetch_one(&r, &req, NULL);
+	assert_int_equal(r.rc, DL_EIO);
+	assert_int_equal(r.attempts, 1);
+	snprintf(want, sizeof want, "cannot fetch %s: SSL certificate problem: ", u);
+	assert_memory_equal(r.error, want, strlen(want));
+	result_free(&r);
+
+	/* https -> https is followed. */
+	snprintf(u, sizeof u, "https://127.0.0.1:%d/to?url=https://127.0.0.1:%d/redirect/1", tls_port, tls_port);
+	fetch_one(&r, &req, &o);
+	assert_int_equal(r.rc, 0);
+	snprintf(want, sizeof want, "https://127.0.0.1:%d/ok", tls_port);
+	assert_string_equal(r.final_url, want);
+	result_free(&r);
+
+	/* https -> http is not: the plain listener never sees the request. */
+	long before = stats_get("\"/ok\"");
+	snprintf(u, sizeof u, "https://u:pw@127.0.0.1:%d/to?url=%s", tls_port, url("/ok"));
 	fetch_one(&r, &req, &o);
 	assert_int_equal(r.rc, DL_EIO);
+	assert_int_equal(r.attempts, 1);
+	snprintf(want, sizeof want,
+	         "cannot fetch https://****@127.0.0.1:%d/to?url=%s: refusing to follow a redirect to %s (an https URL "
+	         "may only redirect to https)",
+	         tls_port, url("/ok"), url("/ok"));
+	assert_string_equal(r.error, want);
 	result_free(&r);
-	unsetenv("http_proxy");
-	setenv("no_proxy", "127.0.0.1", 1);
+	assert_int_equal(stats_get("\"/ok\""), before);
+}
+
+static void test_redirect_limits(void **state)
+{
+	result r;
+	char u[600], want[900];
+	/* http never leads to file://. */
+	snprintf(u, sizeof u, "%s", url("/to?url=file:///etc/hostname"));
+	dl_fetch_request req = {.url = u};
+	fetch_one(&r, &req, NULL);
+	assert_int_equal(r.rc, DL_EIO);
+	assert_int_equal(r.attempts, 1);
+	snprintf(want, sizeof want,
+	         "cannot fetch %s: refusing to follow a redirect to file:///etc/hostname (only http and https "
+	         "redirects are followed)",
+	         u);
+	assert_string_equal(r.error, want);
+	assert_string_equal(r.body, "");
+	result_free(&r);
+
+	/* Credentials follow a redirect on the same host ... */
+	snprintf(u, sizeof u, "http://alice:s3cret@127.0.0.1:%d/to?url=/auth", server_port);
+	fetch_one(&r, &req, NULL);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.body, "user=alice");
+	result_free(&r);
+	/* ... and not to another host (localhost is another name). */
+	snprintf(u, sizeof u, "http://alice:s3cret@127.0.0.1:%d/to?url=http://localhost:%d/auth", server_port,
+	         server_port);
+	fetch_one(&r, &req, NULL);
+	assert_int_equal(r.rc, DL_EIO);
+	assert_int_equal(r.status, 401);
+	snprintf(want, sizeof want, "cannot fetch http://****@127.0.0.1:%d/to?url=http://localhost:%d/auth: HTTP status 401",
+	         server_port, server_port);
+	assert_string_equal(r.error, want);
+	result_free(&r);
+
+	/* max_redirects */
+	dl_fetch_opts o = DL_FETCH_OPTS_INIT;
+	o.max_redirects = 2;
+	snprintf(u, sizeof u, "%s", url("/redirect/3"));
+	fetch_one(&r, &req, &o);
+	assert_int_equal(r.rc, DL_EIO);
+	snprintf(want, sizeof want, "cannot fetch %s: Maximum (2) redirects followed", u);
+	assert_string_equal(r.error, want);
+	result_free(&r);
+	/* Following none: the 302 itself is the answer. */
+	o.max_redirects = -1;
+	fetch_one(&r, &req, &o);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.status, 302);
+	assert_string_equal(r.final_url, u);
+	result_free(&r);
+}
+
+static void test_netrc(void **state)
+{
+	result r;
+	char path[] = "/tmp/dltest-netrc-XXXXXX", u[600];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char *text = "machine 127.0.0.1\nlogin carol\npassword n3trc\n";
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	dl_fetch_opts o = DL_FETCH_OPTS_INIT;
+	o.netrc = true;
+	o.netrc_file = path;
+	dl_fetch_request req = {.url = url("/auth")};
+	fetch_one(&r, &req, &o);
+	assert_int_equal(r.rc, 0);
+	assert_string_equal(r.body, "user=carol");
+	result_free(&r);
+	/* Credentials in the URL win over the file. */
+	snprintf(u, sizeof u, "http://alice:s3cret@127.0.0.1:%d/auth", server_port);
+	req.url = u;
+	fetch_one(&r, &req, &o);
+	assert_string_equal(r.body, "user=alice");
+	result_free(&r);
+	/* Off by default. */
+	req.url = url("/auth");
+	fetch_one(&r, &req, NULL);
+	assert_int_equal(r.rc, DL_EIO);
+	assert_int_equal(r.status, 401);
+	result_free(&r);
+	unlink(path);
 }
 
 typedef struct alloc_ctx {
@@ -530,7 +813,12 @@ static int fetch_alloc(void *p)
 	alloc_ctx *c = p;
 	dl_fetch *f = NULL;
 	int cb_rc = 1;
-	int rc = dl_fetch_new(&f, NULL);
+	dl_fetch_opts o = DL_FETCH_OPTS_INIT; /* every option string is copied */
+	o.netrc = true;
+	o.netrc_file = "/dev/null";
+	o.ca_bundle = "/dev/null";
+	o.user_agent = "alloc-test";
+	int rc = dl_fetch_new(&f, &o);
 	if (rc != 0)
 		return rc;
 	dl_fetch_request req = {.url = c->url, .done = on_alloc_done, .user = &cb_rc,
@@ -672,6 +960,10 @@ int main(void)
 	    cmocka_unit_test(test_file_urls),
 	    cmocka_unit_test(test_add_errors),
 	    cmocka_unit_test(test_env_proxy),
+	    cmocka_unit_test(test_connection_reuse),
+	    cmocka_unit_test(test_tls),
+	    cmocka_unit_test(test_redirect_limits),
+	    cmocka_unit_test(test_netrc),
 	    cmocka_unit_test(test_alloc_failures),
 	};
 	return cmocka_run_group_tests(tests, server_start, server_stop);

@@ -3,10 +3,13 @@
  * hex helpers.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <dirent.h>
 #include <unistd.h>
 
@@ -102,6 +105,92 @@ static void test_commit_failure_keeps_old(void **state)
 	assert_non_null(strstr(dl_error_last()->message, "/target'"));
 	check_contents(inner, "x");
 	assert_int_equal(count_entries(tmpdir), 1);
+}
+
+static void test_write_failure_keeps_old(void **state)
+{
+	/* A write that fails half way (here: the file-size limit, as a full
+	 * disk would) leaves the old file and no temporary. */
+	char path[300];
+	snprintf(path, sizeof path, "%s/big.bin", tmpdir);
+	assert_int_equal(dl_fs_write_atomic(path, "old", 3, 0644), 0);
+	static char data[20000];
+	memset(data, 'n', sizeof data);
+	struct rlimit old, small;
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	small = old;
+	small.rlim_cur = 4096;
+	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	int rc = dl_fs_write_atomic(path, data, sizeof data, 0644);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, prev);
+	assert_int_equal(rc, DL_EIO);
+	char want[400];
+	snprintf(want, sizeof want, "cannot write '%s': File too large", path);
+	assert_string_equal(dl_error_last()->message, want);
+	check_contents(path, "old");
+	assert_int_equal(count_entries(tmpdir), 1);
+
+	/* A later write and a commit after a failed write both refuse. */
+	dl_fs_atomic a;
+	assert_int_equal(dl_fs_atomic_begin(&a, path, 0644), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	rc = dl_fs_atomic_write(&a, data, sizeof data);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, prev);
+	assert_int_equal(rc, DL_EIO);
+	assert_int_equal(dl_fs_atomic_write(&a, "x", 1), DL_EIO);
+	snprintf(want, sizeof want, "cannot write '%s': an earlier write failed", path);
+	assert_string_equal(dl_error_last()->message, want);
+	assert_int_equal(dl_fs_atomic_commit(&a), DL_EIO);
+	check_contents(path, "old");
+	assert_int_equal(count_entries(tmpdir), 1);
+}
+
+/* Try to replace `path` in a read-only directory: 0 when that fails cleanly
+ * with the expected message. */
+static int read_only_attempt(const char *path)
+{
+	char want[400];
+	int rc = dl_fs_write_atomic(path, "new", 3, 0644);
+	snprintf(want, sizeof want, "cannot create a temporary file for '%s': Permission denied", path);
+	if (rc != DL_EIO || strcmp(dl_error_last()->message, want) != 0) {
+		fprintf(stderr, "got %d: %s\n", rc, dl_error_last()->message);
+		return 1;
+	}
+	return 0;
+}
+
+static void test_read_only_dir(void **state)
+{
+	char dir[300], path[320];
+	snprintf(dir, sizeof dir, "%s/ro", tmpdir);
+	snprintf(path, sizeof path, "%s/f", dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(dl_fs_write_atomic(path, "old", 3, 0644), 0);
+	assert_int_equal(chmod(dir, 0555), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(read_only_attempt(path), 0);
+	} else {
+		/* root writes anywhere: try as nobody, in a child. */
+		assert_int_equal(chmod(tmpdir, 0711), 0);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			if (setgid(65534) != 0 || setuid(65534) != 0)
+				_exit(3);
+			_exit(read_only_attempt(path));
+		}
+		int status = 0;
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	assert_int_equal(chmod(dir, 0755), 0);
+	check_contents(path, "old");
+	assert_int_equal(count_entries(dir), 1);
 }
 
 static void test_begin_missing_dir(void **state)
@@ -261,6 +350,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_write_and_read, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_abort_keeps_old, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_commit_failure_keeps_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_write_failure_keeps_old, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_only_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_begin_missing_dir, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_write_alloc_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_alloc_failures, setup, teardown),

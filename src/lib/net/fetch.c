@@ -28,7 +28,15 @@
  * Messages: every URL shown goes through dl_index_url_redact, and curl's
  * error buffer is scrubbed of the URL's password in case a future curl
  * quotes it.  The same message is stored with dl_error_set just before the
- * callback runs and handed over in the response.
+ * callback runs and handed over in the response.  A redirect that the
+ * protocol rules refuse is reported as such, naming its target, because
+ * curl's own words for it ("Protocol not supported") suggest a broken build.
+ *
+ * Policy that lives in libcurl and is only configured here: proxies from
+ * the environment (no CURLOPT_PROXY is set, so libcurl reads http_proxy and
+ * friends per transfer), credentials withheld from other hosts on redirect
+ * (CURLOPT_UNRESTRICTED_AUTH stays off), netrc when asked for, and TLS
+ * verification, which is never switched off.
  */
 #include <string.h>
 #include <time.h>
@@ -69,6 +77,7 @@ struct xfer {
 	size_t max_body;
 	bool has_hash;
 	bool is_file;
+	bool is_https;
 	uint8_t expected[DL_SHA256_LEN];
 	dl_sha256 hash;
 	dl_buf body;
@@ -151,13 +160,17 @@ int dl_fetch_new(dl_fetch **out, const dl_fetch_opts *opts)
 	/* The option strings are the caller's; copy them so they may go. */
 	f->o.ca_bundle = NULL;
 	f->o.user_agent = NULL;
+	f->o.netrc_file = NULL;
 	if (o.ca_bundle != NULL && (f->o.ca_bundle = dl_strdup(o.ca_bundle)) == NULL)
+		goto oom;
+	if (o.netrc && o.netrc_file != NULL && (f->o.netrc_file = dl_strdup(o.netrc_file)) == NULL)
 		goto oom;
 	if ((f->o.user_agent = dl_strdup(o.user_agent != NULL ? o.user_agent : "deeplock/" DL_VERSION_STRING)) == NULL)
 		goto oom;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		dl_free((char *)f->o.ca_bundle);
 		dl_free((char *)f->o.user_agent);
+		dl_free((char *)f->o.netrc_file);
 		dl_free(f);
 		return dl_error_set(DL_ERROR, "libcurl cannot be initialised");
 	}
@@ -176,6 +189,7 @@ int dl_fetch_new(dl_fetch **out, const dl_fetch_opts *opts)
 oom:
 	dl_free((char *)f->o.ca_bundle);
 	dl_free((char *)f->o.user_agent);
+	dl_free((char *)f->o.netrc_file);
 	dl_free(f);
 	return dl_error_oom();
 }
@@ -222,6 +236,7 @@ void dl_fetch_free(dl_fetch *f)
 	curl_global_cleanup();
 	dl_free((char *)f->o.ca_bundle);
 	dl_free((char *)f->o.user_agent);
+	dl_free((char *)f->o.netrc_file);
 	dl_free(f);
 }
 
@@ -360,6 +375,7 @@ int dl_fetch_add(dl_fetch *f, const dl_fetch_request *req)
 	}
 	bool https = has_scheme(req->url, "https");
 	x->is_file = has_scheme(req->url, "file");
+	x->is_https = https;
 	if (!https && !x->is_file && !has_scheme(req->url, "http")) {
 		rc = dl_error_set(DL_EINVAL, "cannot fetch '%s': only http, https and file URLs are supported", x->shown);
 		goto fail;
@@ -433,6 +449,12 @@ int dl_fetch_add(dl_fetch *f, const dl_fetch_request *req)
 	SET(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	if (f->o.ca_bundle != NULL)
 		SET(CURLOPT_CAINFO, f->o.ca_bundle);
+	if (f->o.netrc && !x->is_file) {
+		/* OPTIONAL: credentials in the URL win over the file. */
+		SET(CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+		if (f->o.netrc_file != NULL)
+			SET(CURLOPT_NETRC_FILE, f->o.netrc_file);
+	}
 	if (req->range != NULL)
 		SET(CURLOPT_RANGE, req->range); /* identity encoding: ranges of a gzip stream are useless */
 	else
@@ -574,6 +596,28 @@ static void complete(dl_fetch *f, xfer *x, int rc, const char *msg, long status,
 	dl_buf_free(&r.body);
 }
 
+/* When libcurl refused to follow a redirect (it then reports the target as
+ * the effective URL and "Protocol not supported"), say so in our words:
+ * curl's text reads like a broken build.  False when that was not it. */
+static bool refused_redirect(xfer *x, dl_buf *msg)
+{
+	long n = 0;
+	char *eff = NULL, *shown = NULL;
+	if (curl_easy_getinfo(x->easy, CURLINFO_REDIRECT_COUNT, &n) != CURLE_OK || n <= 0 ||
+	    curl_easy_getinfo(x->easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == NULL)
+		return false;
+	if (dl_index_url_redact(&shown, eff) != 0) {
+		dl_error_clear();
+		dl_buf_puts(msg, "refusing to follow a redirect");
+	} else {
+		dl_buf_printf(msg, "refusing to follow a redirect to %s", shown);
+	}
+	dl_buf_puts(msg, x->is_https ? " (an https URL may only redirect to https)"
+	                              : " (only http and https redirects are followed)");
+	dl_free(shown);
+	return true;
+}
+
 /* A transfer ended: retry it, or report it. */
 static void finish(dl_fetch *f, xfer *x, CURLcode res)
 {
@@ -634,7 +678,9 @@ static void finish(dl_fetch *f, xfer *x, CURLcode res)
 			dl_buf_printf(&msg, "giving up on %s after %u attempts: ", x->shown, x->attempts);
 		else
 			dl_buf_printf(&msg, "cannot fetch %s: ", x->shown);
-		if (res != CURLE_OK) {
+		if (res == CURLE_UNSUPPORTED_PROTOCOL && refused_redirect(x, &msg)) {
+			/* said it */
+		} else if (res != CURLE_OK) {
 			if (res == CURLE_OPERATION_TIMEDOUT)
 				dl_buf_puts(&msg, "timed out: ");
 			put_scrubbed(&msg, x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(res), x->password);

@@ -11,6 +11,11 @@
  * are invisible to readers and to the usage count and are swept by
  * dl_cache_clean.
  *
+ * Keys and stored URLs leave out the URL's userinfo (see url_split), so no
+ * cache file ever holds a password; a loaded entry gets the request's
+ * credentials back when its final URL is on the same origin.  file:// URLs
+ * bypass the cache: they are local already.
+ *
  * The fetcher glue wraps the caller's request: it answers from disk through
  * dl_fetch_post (so callbacks still run inside dl_fetch_run), or sends the
  * request, with validators when a stale entry has them, through its own
@@ -127,13 +132,98 @@ int dl_cache_control_parse(dl_cache_control *out, const char *s, size_t len)
  * Paths.
  */
 
+/*
+ * URLs, lexically (this module may not use curl's URL parser): where the
+ * userinfo and the fragment are.  Credentials are kept out of both the key
+ * and the file, so the cache never stores a password and a changed password
+ * does not orphan every entry; the fragment never reaches the server
+ * ("#sha256=..." on a link), so it is no part of the key either.
+ */
+
+typedef struct url_parts {
+	size_t auth;     /* where the authority starts (after "//"); 0 when there is none */
+	size_t ui_end;   /* past the userinfo's '@'; == auth when there is no userinfo */
+	size_t auth_end; /* where the authority ends */
+	size_t frag;     /* the '#' of the fragment, or the length */
+} url_parts;
+
+static void url_split(const char *url, url_parts *p)
+{
+	size_t len = strlen(url), i = 0;
+	const char *hash = memchr(url, '#', len);
+	p->frag = hash != NULL ? (size_t)(hash - url) : len;
+	p->auth = p->ui_end = p->auth_end = 0;
+	while (i < p->frag && (dl_isalnum((unsigned char)url[i]) || url[i] == '+' || url[i] == '-' || url[i] == '.'))
+		i++;
+	if (i == 0 || p->frag - i < 3 || memcmp(url + i, "://", 3) != 0)
+		return;
+	p->auth = p->ui_end = i + 3;
+	size_t end = p->auth;
+	while (end < p->frag && url[end] != '/' && url[end] != '?' && url[end] != '\\')
+		end++;
+	p->auth_end = end;
+	for (size_t j = end; j > p->auth; j--)
+		if (url[j - 1] == '@') {
+			p->ui_end = j;
+			break;
+		}
+}
+
+/* `url` without its userinfo (and, with no_fragment, without its fragment)
+ * appended to `b`. */
+static void put_url_bare(dl_buf *b, const char *url, bool no_fragment)
+{
+	url_parts u;
+	url_split(url, &u);
+	dl_buf_put(b, url, u.auth);
+	if (no_fragment)
+		dl_buf_put(b, url + u.ui_end, u.frag - u.ui_end);
+	else
+		dl_buf_puts(b, url + u.ui_end);
+}
+
+/* The final URL of an entry as the fetcher would report it for a request of
+ * `req_url`: the stored URL carries no credentials, so give it the
+ * request's when both name the same scheme, host and port (libcurl sends
+ * them across same-origin redirects and no others).  NULL on OOM. */
+static char *with_credentials(const char *stored, const char *req_url)
+{
+	url_parts r, s;
+	url_split(req_url, &r);
+	url_split(stored, &s);
+	if (r.ui_end == r.auth || s.auth == 0 || s.ui_end != s.auth)
+		return dl_strdup(stored);
+	/* Compare "scheme://host:port" of both, ASCII case-insensitively. */
+	bool same = s.auth == r.auth && s.auth_end - s.auth == r.auth_end - r.ui_end;
+	for (size_t i = 0; same && i < r.auth; i++)
+		same = dl_tolower((unsigned char)stored[i]) == dl_tolower((unsigned char)req_url[i]);
+	for (size_t i = 0; same && i < r.auth_end - r.ui_end; i++)
+		same = dl_tolower((unsigned char)stored[s.auth + i]) == dl_tolower((unsigned char)req_url[r.ui_end + i]);
+	if (!same)
+		return dl_strdup(stored);
+	dl_buf b = DL_BUF_INIT;
+	dl_buf_put(&b, stored, s.auth);
+	dl_buf_put(&b, req_url + r.auth, r.ui_end - r.auth);
+	dl_buf_puts(&b, stored + s.auth);
+	char *out = dl_buf_detach(&b, NULL);
+	dl_buf_free(&b);
+	return out;
+}
+
 static int key_hex(char out[DL_SHA256_HEX_LEN + 1], const char *url, const char *accept)
 {
 	dl_sha256 h = DL_SHA256_INIT;
 	uint8_t d[DL_SHA256_LEN];
+	dl_buf bare = DL_BUF_INIT;
+	put_url_bare(&bare, url, true);
+	if (bare.failed || bare.ptr == NULL) {
+		dl_buf_free(&bare);
+		return dl_error_oom();
+	}
 	int rc = dl_sha256_init(&h);
 	if (rc == 0)
-		rc = dl_sha256_update(&h, url, strlen(url));
+		rc = dl_sha256_update(&h, bare.ptr, bare.len);
+	dl_buf_free(&bare);
 	if (rc == 0)
 		rc = dl_sha256_update(&h, "\n", 1);
 	if (rc == 0 && accept != NULL)
@@ -281,7 +371,9 @@ int dl_cache_http_store(dl_cache *c, const char *url, const char *accept, const 
 		return rc;
 	dl_buf_init(&b, 0);
 	dl_buf_puts(&b, HTTP_MAGIC);
-	dl_buf_printf(&b, "status %ld\nstored %lld\nurl %s\n", e->status, (long long)e->stored_at, e->url);
+	dl_buf_printf(&b, "status %ld\nstored %lld\nurl ", e->status, (long long)e->stored_at);
+	put_url_bare(&b, e->url, false);
+	dl_buf_putc(&b, '\n');
 	if (e->etag != NULL)
 		dl_buf_printf(&b, "etag %s\n", e->etag);
 	if (e->last_modified != NULL)
@@ -448,6 +540,13 @@ int dl_cache_http_load(dl_cache *c, dl_cache_entry **out, const char *url, const
 	rc = parse_entry(e, data, len);
 	if (rc == 0) {
 		data = NULL; /* now e->body */
+		char *full = with_credentials(e->url, url);
+		if (full == NULL) {
+			rc = dl_error_oom();
+			goto done;
+		}
+		dl_free(e->url);
+		e->url = full;
 		*out = e;
 		e = NULL;
 	} else if (rc == DL_ENOMEM) {
@@ -762,9 +861,17 @@ static bool entry_meets(const dl_cache_entry *e, const dl_fetch_request *req)
 	return true;
 }
 
+static bool is_file_url(const char *url)
+{
+	return strlen(url) >= 7 && dl_slice_ieq(url, 7, "file://");
+}
+
 int dl_cache_fetch_add(dl_cache *c, dl_fetch *f, const dl_fetch_request *req)
 {
-	if (c->mode == DL_CACHE_NO_CACHE || req->range != NULL)
+	/* A file:// URL is already on this disk: copying it into the cache
+	 * would only cost a write per read, and it has no validators, so it
+	 * would be re-read every time anyway.  Offline, it is still readable. */
+	if (c->mode == DL_CACHE_NO_CACHE || req->range != NULL || (req->url != NULL && is_file_url(req->url)))
 		return dl_fetch_add(f, req);
 	if (req->url == NULL || req->done == NULL)
 		return dl_error_set(DL_EINVAL, "fetch request without a URL or a callback");
