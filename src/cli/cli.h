@@ -58,5 +58,6 @@ int dl_cli_debug_sdist_name(int argc, char **argv);   /* debug_dist.c */
 int dl_cli_debug_metadata(int argc, char **argv);     /* debug_dist.c */
 int dl_cli_debug_tags(int argc, char **argv);         /* debug_dist.c */
 int dl_cli_debug_name(int argc, char **argv);         /* debug.c */
+int dl_cli_debug_scenario(int argc, char **argv);     /* debug_scenario.c */
 
 #endif

@@ -23,6 +23,7 @@ static const dl_cli_command debug_commands[] = {
 	{"sdist-name", "sdist file name: project and version", dl_cli_debug_sdist_name},
 	{"metadata", "core metadata (METADATA, PKG-INFO) as JSON", dl_cli_debug_metadata},
 	{"tags", "wheel tags a target supports, in priority order", dl_cli_debug_tags},
+	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
 };
 
 #define N_DEBUG (sizeof(debug_commands) / sizeof(debug_commands[0]))
