@@ -171,6 +171,12 @@ int dl_fetch_post(dl_fetch *f, void (*fn)(dl_fetch *f, void *arg), void *arg);
  * requests stay queued. */
 int dl_fetch_run(dl_fetch *f);
 
+/* dl_fetch_run that also returns as soon as *stop is true (checked between
+ * completions), leaving the other transfers running or queued for the next
+ * call: a synchronous caller waits for the one answer it needs while the
+ * prefetches it queued keep the network busy.  NULL means never stop. */
+int dl_fetch_run_until(dl_fetch *f, const bool *stop);
+
 /* Copy the counters. */
 void dl_fetch_get_counters(const dl_fetch *f, dl_fetch_counters *out);
 

@@ -15,6 +15,10 @@
 
 #include <jansson.h>
 
+#include "deeplock/cache.h"
+#include "deeplock/client.h"
+#include "deeplock/fetch.h"
+
 #define DL_EXIT_OK 0
 #define DL_EXIT_FAIL 1
 #define DL_EXIT_USAGE 2
@@ -42,6 +46,48 @@ char *dl_cli_read_input(const char *path, size_t max, size_t *len_out);
  * final newline.  Returns 0, or DL_EXIT_FAIL on a write error. */
 int dl_cli_print_json(json_t *value);
 
+/* The shared index, network and cache options (netopts.c). */
+typedef struct dl_cli_net {
+	const char *index_url;
+	const char **extra;
+	size_t n_extra;
+	const char **find_links;
+	size_t n_find_links;
+	bool no_index;
+	bool merge;
+	dl_cache_mode mode;
+	const char *cache_dir;
+	const char *cert;
+	bool netrc;
+	unsigned concurrency;
+	int retries;
+	long timeout_ms;
+	/* Set up by dl_cli_net_open. */
+	const char **indexes;
+	size_t n_indexes;
+	char **env_strings;
+	size_t n_env_strings;
+	dl_cache *cache;
+	dl_fetch *fetch;
+	dl_client *client;
+} dl_cli_net;
+
+extern const char dl_cli_net_help[];
+void dl_cli_net_init(dl_cli_net *n);
+/* Offer argv[*i] to the shared options: 1 when it was one (and *i moved
+ * past its value), 0 when not, -1 after printing a usage error. */
+int dl_cli_net_arg(dl_cli_net *n, const char *cmd, int argc, char **argv, int *i);
+/* Apply the environment's defaults and create cache, engine and client.
+ * DL_EXIT_OK, or DL_EXIT_FAIL after printing why. */
+int dl_cli_net_open(dl_cli_net *n);
+void dl_cli_net_close(dl_cli_net *n);
+/* The cache directory (--cache-dir, DEEPLOCK_CACHE_DIR, XDG_CACHE_HOME,
+ * HOME); `n` may be NULL.  Free with dl_free.  -1 after printing why. */
+int dl_cli_cache_root(const dl_cli_net *n, char **out);
+
+/* `deeplock cache dir|size|clean` (cache_cmd.c). */
+int dl_cli_cache(int argc, char **argv);
+
 /* `deeplock debug ...` (hidden from the main help). */
 int dl_cli_debug(int argc, char **argv);
 
@@ -58,6 +104,8 @@ int dl_cli_debug_sdist_name(int argc, char **argv);   /* debug_dist.c */
 int dl_cli_debug_metadata(int argc, char **argv);     /* debug_dist.c */
 int dl_cli_debug_tags(int argc, char **argv);         /* debug_dist.c */
 int dl_cli_debug_name(int argc, char **argv);         /* debug.c */
+int dl_cli_debug_index_page(int argc, char **argv);   /* debug_index.c */
+int dl_cli_debug_index(int argc, char **argv);        /* debug_index.c */
 int dl_cli_debug_scenario(int argc, char **argv);     /* debug_scenario.c */
 
 #endif

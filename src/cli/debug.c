@@ -23,6 +23,8 @@ static const dl_cli_command debug_commands[] = {
 	{"sdist-name", "sdist file name: project and version", dl_cli_debug_sdist_name},
 	{"metadata", "core metadata (METADATA, PKG-INFO) as JSON", dl_cli_debug_metadata},
 	{"tags", "wheel tags a target supports, in priority order", dl_cli_debug_tags},
+	{"index-page", "parse a saved index page (PEP 503 HTML or PEP 691 JSON) as JSON", dl_cli_debug_index_page},
+	{"index", "ask the index for projects (and their metadata); JSON out", dl_cli_debug_index},
 	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
 };
 

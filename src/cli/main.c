@@ -11,6 +11,7 @@
 #include "deeplock/common.h"
 
 static const dl_cli_command commands[] = {
+	{"cache", "show or clean deeplock's cache", dl_cli_cache},
 	/* Hidden: the parsers on the command line, for testing from outside. */
 	{"debug", NULL, dl_cli_debug},
 };

@@ -38,10 +38,19 @@ Endpoints (all GET; `key` makes per-test state independent):
                         "counts": {path: n}}; connections counts accepted
                         connections (both listeners), the /stats one included
   /reset                forget counts, connections and the in-flight maximum
+  /index/MODE/PROJECT/  a hostile project page for the index client tests; MODE:
+                        badjson (truncated PEP 691 JSON), major2 (api-version 2.0),
+                        badtype (Content-Type image/png), 500 (always 500),
+                        badhash (a valid page whose sdist's sha256 is wrong),
+                        badmeta (a wheel whose .metadata hash is wrong),
+                        flaky500 (500 twice, then a valid empty page),
+                        truncate (Content-Length larger than the body)
+  /index-files/NAME     the bytes the /index pages link to
 """
 import base64
 import email.utils
 import gzip
+import hashlib
 import json
 import os
 import ssl
@@ -51,6 +60,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+# What /index-files/ serves: not a real archive, so a client that gets past
+# the hash check fails reading it, which is also worth a clear message.
+INDEX_FILE_BODY = b"not really an archive\n" * 4
 LOCK = threading.Lock()
 STATE = {"inflight": 0, "max_inflight": 0, "connections": 0, "proxied": 0, "counts": {}, "keys": {}}
 
@@ -97,6 +109,43 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def hostile_index(self, mode, project):
+        jtype = "application/vnd.pypi.simple.v1+json"
+        good = hashlib.sha256(INDEX_FILE_BODY).hexdigest()
+        page = {"meta": {"api-version": "1.1"}, "name": project, "files": []}
+        if mode == "badjson":
+            self.send_body(200, b'{"meta": {"api-version": "1.1"}, "files": [', ctype=jtype)
+        elif mode == "major2":
+            self.send_body(200, json.dumps({"meta": {"api-version": "2.0"}, "name": project,
+                                            "files": []}).encode(), ctype=jtype)
+        elif mode == "badtype":
+            self.send_body(200, b"\x89PNG", ctype="image/png")
+        elif mode == "500":
+            self.send_body(500, b"index down\n")
+        elif mode == "flaky500":
+            if bump("/index/flaky500/" + project) <= 2:
+                self.send_body(500, b"index down\n")
+            else:
+                self.send_body(200, json.dumps(page).encode(), ctype=jtype)
+        elif mode == "badhash":
+            page["files"] = [{"filename": f"{project}-1.0.tar.gz", "url": "/index-files/x.tar.gz",
+                              "hashes": {"sha256": "0" * 64}}]
+            self.send_body(200, json.dumps(page).encode(), ctype=jtype)
+        elif mode == "badmeta":
+            page["files"] = [{"filename": f"{project}-1.0-py3-none-any.whl", "url": "/index-files/x.whl",
+                              "hashes": {"sha256": good}, "core-metadata": {"sha256": "1" * 64}}]
+            self.send_body(200, json.dumps(page).encode(), ctype=jtype)
+        elif mode == "truncate":
+            self.send_response(200)
+            self.send_header("Content-Type", jtype)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"meta": {"api-version": "1.1"}, ')
+            self.wfile.flush()
+            self.close_connection = True
+        else:
+            self.send_body(404, b"no such mode\n")
+
     def route(self, path, q):
         seg = path.strip("/").split("/")
         head = seg[0]
@@ -104,6 +153,10 @@ class Handler(BaseHTTPRequestHandler):
             self.send_body(200, b"hello world", headers={
                 "ETag": '"abc"', "Last-Modified": "Sun, 06 Nov 1994 08:49:37 GMT",
                 "Cache-Control": "max-age=60", "Accept-Ranges": "bytes"})
+        elif head == "index" and len(seg) >= 3:
+            self.hostile_index(seg[1], seg[2])
+        elif head == "index-files":
+            self.send_body(200, INDEX_FILE_BODY, ctype="application/octet-stream")
         elif head == "status":
             self.send_body(int(seg[1]), b"status body\n")
         elif head == "flaky":

@@ -759,11 +759,18 @@ static int64_t promote_due(dl_fetch *f, int64_t now)
 
 int dl_fetch_run(dl_fetch *f)
 {
+	return dl_fetch_run_until(f, NULL);
+}
+
+int dl_fetch_run_until(dl_fetch *f, const bool *stop)
+{
 	if (f->running)
 		return dl_error_set(DL_EINVAL, "dl_fetch_run called from a completion callback");
 	f->running = true;
 	int rc = 0;
 	for (;;) {
+		if (stop != NULL && *stop)
+			break; /* what is in flight stays in the multi handle for the next run */
 		int64_t next_due = promote_due(f, now_ms());
 		while (f->ready_head != NULL && (f->active < f->o.max_concurrency || f->ready_head->post_fn != NULL)) {
 			xfer *x = f->ready_head;
