@@ -27,9 +27,17 @@ typedef struct dl_fs_atomic {
 	char *tmp;  /* its path */
 	char *path; /* the destination */
 	int failed; /* first error of a write, kept so commit refuses */
+	bool no_sync; /* skip both fsyncs (see DL_FS_NO_SYNC) */
 } dl_fs_atomic;
 
-#define DL_FS_ATOMIC_INIT {-1, NULL, NULL, 0}
+#define DL_FS_ATOMIC_INIT {-1, NULL, NULL, 0, false}
+
+/* For dl_fs_write_atomic_flags: rename without the two fsyncs.  Readers
+ * still never see a mixture, but after a power loss the file may be empty
+ * or missing.  For data that is verified on every read and can be fetched
+ * again (the cache checks each entry's size and SHA-256), where an fsync
+ * per entry would cost more than the whole download. */
+#define DL_FS_NO_SYNC 1u
 
 /* Create `path` and any missing parents with `mode` (e.g. 0755, before the
  * umask).  Existing directories are fine; an existing non-directory fails
@@ -57,6 +65,9 @@ void dl_fs_atomic_abort(dl_fs_atomic *a);
 
 /* Replace `path` with `len` bytes atomically (begin + write + commit). */
 int dl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode);
+
+/* dl_fs_write_atomic with DL_FS_* flags. */
+int dl_fs_write_atomic_flags(const char *path, const void *data, size_t len, unsigned mode, unsigned flags);
 
 /* Read the whole of `path` into a new NUL-terminated buffer (free with
  * dl_free) and its length into *len_out.  A missing file fails with

@@ -2,7 +2,9 @@
  * cache.c - the on-disk HTTP and artifact cache, and its glue to the
  * fetcher.
  *
- * Every write goes through dl_fs_write_atomic, so concurrent processes need
+ * Every write goes through dl_fs_write_atomic_flags (without fsync: each
+ * entry is verified on read and can be fetched again, and an fsync per
+ * entry cost more than the downloads themselves), so concurrent processes need
  * no locks: the last rename wins and every rename installs a complete file.
  * Every read verifies before it serves: an HTTP entry carries its body's
  * size and SHA-256 in its own header, an artifact is named by its SHA-256,
@@ -390,7 +392,7 @@ int dl_cache_http_store(dl_cache *c, const char *url, const char *accept, const 
 		goto done;
 	}
 	if ((rc = dl_fs_mkdir_p(dir, DIR_MODE)) == 0)
-		rc = dl_fs_write_atomic(path, b.ptr, b.len, FILE_MODE);
+		rc = dl_fs_write_atomic_flags(path, b.ptr, b.len, FILE_MODE, DL_FS_NO_SYNC);
 done:
 	dl_buf_free(&b);
 	dl_free(path);
@@ -593,7 +595,7 @@ int dl_cache_artifact_store(dl_cache *c, const char *sha256_hex, const void *dat
 	if ((rc = entry_path(c, &path, &dir, "sha256", key)) != 0)
 		return rc;
 	if ((rc = dl_fs_mkdir_p(dir, DIR_MODE)) == 0)
-		rc = dl_fs_write_atomic(path, data, len, FILE_MODE);
+		rc = dl_fs_write_atomic_flags(path, data, len, FILE_MODE, DL_FS_NO_SYNC);
 	dl_free(path);
 	dl_free(dir);
 	return rc;

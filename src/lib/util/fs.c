@@ -184,7 +184,7 @@ int dl_fs_atomic_commit(dl_fs_atomic *a)
 		rc = dl_error_set(DL_EINVAL, "atomic write committed after it ended");
 	} else if (a->failed) {
 		rc = dl_error_set(a->failed, "cannot write '%s': an earlier write failed", a->path);
-	} else if (fsync(a->fd) != 0) {
+	} else if (!a->no_sync && fsync(a->fd) != 0) {
 		rc = io_error(errno, "flush", a->path);
 	} else if (close(a->fd) != 0) {
 		a->fd = -1;
@@ -193,7 +193,7 @@ int dl_fs_atomic_commit(dl_fs_atomic *a)
 		a->fd = -1;
 		if (rename(a->tmp, a->path) != 0)
 			rc = io_error(errno, "replace", a->path);
-		else
+		else if (!a->no_sync)
 			sync_dir(a->path);
 	}
 	if (rc != 0)
@@ -205,10 +205,16 @@ int dl_fs_atomic_commit(dl_fs_atomic *a)
 
 int dl_fs_write_atomic(const char *path, const void *data, size_t len, unsigned mode)
 {
+	return dl_fs_write_atomic_flags(path, data, len, mode, 0);
+}
+
+int dl_fs_write_atomic_flags(const char *path, const void *data, size_t len, unsigned mode, unsigned flags)
+{
 	dl_fs_atomic a;
 	int rc = dl_fs_atomic_begin(&a, path, mode);
 	if (rc != 0)
 		return rc;
+	a.no_sync = (flags & DL_FS_NO_SYNC) != 0;
 	rc = dl_fs_atomic_write(&a, data, len);
 	if (rc != 0) {
 		dl_fs_atomic_abort(&a);

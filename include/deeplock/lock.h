@@ -1,0 +1,143 @@
+/*
+ * deeplock/lock.h - the lock deeplock writes: the runtime packages and every
+ * isolated build environment, and its serialisations (PEP 751 pylock.toml,
+ * a pip --require-hashes requirements file, a build-constraints file, and
+ * one build environment as a standalone lock).
+ *
+ * The model is plain data (every string and array lives in the lock's
+ * arena), filled by the lock engine or by a test.  The writers are pure
+ * functions of the model: the same model gives the same bytes, because
+ * packages, files and environments are written in a canonical order (by
+ * name, then version; files by name; environments by id), not in the order
+ * the engine happened to finish them.
+ *
+ * pylock.toml layout.  The runtime packages are ordinary PEP 751
+ * [[packages]] entries (name, version, marker, requires-python, index,
+ * dependencies, sdist, wheels; every file with url, size, upload-time and
+ * hashes).  What PEP 751 leaves out goes under the `tool.deeplock` tables
+ * the PEP reserves for tools:
+ *   [packages.tool.deeplock]  required-by (who brought the package in),
+ *                             build-env (the id of the environment its sdist
+ *                             is built in, when deeplock expanded it) and
+ *                             builds-from-source (no compatible wheel, or
+ *                             --no-binary: an installer will run its build);
+ *   [[tool.deeplock.build-envs]]  one per distinct build requirement set:
+ *                             id, requires, the packages it builds, and its
+ *                             own packages in the same shape as
+ *                             [[packages]] (each may point to a build-env
+ *                             of its own: the recursion).
+ *   [tool.deeplock]           notes: facts that only running code could
+ *                             reveal, cycles, and packages that could be
+ *                             built from source but were not expanded.
+ * A build environment's id is derived from its requirement set alone
+ * ("setuptools+wheel-1a2b3c4d"), so unrelated changes never rename it and a
+ * diff of two locks stays small.
+ */
+#ifndef DEEPLOCK_LOCK_H
+#define DEEPLOCK_LOCK_H
+
+#include "deeplock/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dl_lock_file {
+	const char *name;        /* file name */
+	const char *url;         /* without credentials */
+	int64_t size;            /* bytes; -1 when unknown */
+	const char *upload_time; /* RFC 3339 as the index gave it; NULL */
+	const char *sha256;      /* lower-case hex; NULL when unknown */
+} dl_lock_file;
+
+typedef struct dl_lock_pkg {
+	const char *name;    /* PEP 503 normalised */
+	const char *version; /* as the index spells it */
+	const char *marker;  /* when the package applies only to some targets; NULL */
+	const char *requires_python;
+	const char *index;   /* the index URL it came from, without credentials; NULL */
+	const char *const *dependencies; /* names of locked packages it requires */
+	size_t n_dependencies;
+	const dl_lock_file *sdist; /* NULL when none is locked */
+	const dl_lock_file *wheels;
+	size_t n_wheels;
+	/* deeplock's additions */
+	const char *const *required_by; /* "name==version", "<project>", or "build-env:ID" */
+	size_t n_required_by;
+	const char *build_env;   /* id of the environment its sdist builds in; NULL */
+	bool builds_from_source; /* an installer will build it for a target */
+} dl_lock_pkg;
+
+typedef struct dl_lock_env {
+	const char *id;
+	const char *const *requires; /* the requirement set, sorted */
+	size_t n_requires;
+	const char *const *builds;   /* "name==version" of the sdists built in it, sorted */
+	size_t n_builds;
+	const dl_lock_pkg *packages;
+	size_t n_packages;
+} dl_lock_env;
+
+typedef struct dl_lock {
+	const char *requires_python;
+	const char *const *environments; /* PEP 751 environments markers */
+	size_t n_environments;
+	const dl_lock_pkg *packages;
+	size_t n_packages;
+	const dl_lock_env *envs;
+	size_t n_envs;
+	const char *const *notes; /* sentences, sorted */
+	size_t n_notes;
+	const char *build_policy; /* "needed", "all" or "none" */
+} dl_lock;
+
+/*
+ * The id of the build environment for a requirement set: up to three of
+ * the requirements' names joined by '+', then '-' and the first 8 hex
+ * digits of the SHA-256 of the sorted set (one requirement per line).
+ * `reqs` need not be sorted; the id does not depend on their order.
+ * Writes a new string to *out (free with dl_free).  DL_ENOMEM only.
+ */
+int dl_lock_env_id(char **out, const char *const *reqs, size_t n);
+
+/*
+ * Append `lock` as a pylock.toml document to `out`, in the canonical order
+ * described above, with a header comment saying the file is generated.
+ * The model's arrays are not changed (sorting happens on copies).  Fails
+ * with DL_EINVAL naming the package when a required field (name, version)
+ * is missing or a build-env id is referenced but not defined, or DL_ENOMEM.
+ */
+int dl_lock_write_pylock(const dl_lock *lock, dl_buf *out);
+
+/*
+ * Append the runtime packages (or, with `env_id`, the packages of that
+ * build environment) as a requirements file for
+ * `pip install --require-hashes -r`: one `name==version` per package with
+ * its marker, a `--hash=sha256:...` for every locked file, and `# via`
+ * lines naming who required it (build paths included).  A package with no
+ * hash at all fails with DL_EINVAL naming it, since pip would refuse the
+ * whole file; an unknown env_id fails with DL_ENOTFOUND.
+ */
+int dl_lock_export_requirements(const dl_lock *lock, const char *env_id, dl_buf *out);
+
+/*
+ * Append the pins of every build environment as one constraints file for
+ * pip's and uv's --build-constraint.  One flat file cannot pin a package
+ * to two versions: when environments disagree, each conflicting package is
+ * written once per version as a comment naming the environments, no pin is
+ * written for it, and *conflicts (when not NULL) gets the number of such
+ * packages, so the caller can say so.
+ */
+int dl_lock_export_build_constraints(const dl_lock *lock, dl_buf *out, size_t *conflicts);
+
+/*
+ * Append build environment `id` as its own standalone pylock.toml (its
+ * packages as [[packages]]), installable by standard tools for a
+ * --no-build-isolation build.  DL_ENOTFOUND when there is no such id.
+ */
+int dl_lock_write_env_pylock(const dl_lock *lock, const char *id, dl_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
