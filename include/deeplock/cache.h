@@ -12,6 +12,10 @@
  *                                 header ("" when none)
  *     root/v1/sha256/ab/abcdef... one file per artifact, named by the
  *                                 SHA-256 of its contents
+ *     root/v1/derived/ab/abc...   facts computed from an artifact (a
+ *                                 wheel's METADATA read by range
+ *                                 requests), named by the SHA-256 of
+ *                                 "<artifact sha256>\n<label>"
  *
  * The version directory lets a future layout live beside this one.  Every
  * file is written atomically (a temporary in the same directory, then
@@ -125,6 +129,18 @@ int dl_cache_artifact_store(dl_cache *c, const char *sha256_hex, const void *dat
  * 0 = no bound beyond DL_BUF_DEFAULT_MAX).  A miss, or a damaged file
  * (deleted on the spot), fails with DL_ENOTFOUND. */
 int dl_cache_artifact_load(dl_cache *c, char **data, size_t *len, const char *sha256_hex, size_t max);
+
+/* Store bytes derived from the artifact whose SHA-256 is `sha256_hex`
+ * under `label` (letters, digits, '-', '_', '.'; e.g. "METADATA"),
+ * replacing any previous entry.  The entry records its own size and
+ * SHA-256.  DL_EINVAL for a bad key or label, DL_EIO, DL_ENOMEM. */
+int dl_cache_derived_store(dl_cache *c, const char *sha256_hex, const char *label, const void *data, size_t len);
+
+/* Load what dl_cache_derived_store stored, verified (NUL-terminated; free
+ * with dl_free).  A miss, a damaged entry (deleted) or one larger than
+ * `max` (0 = no bound) fails with DL_ENOTFOUND. */
+int dl_cache_derived_load(dl_cache *c, char **data, size_t *len, const char *sha256_hex, const char *label,
+                          size_t max);
 
 /* Bytes and number of entries (HTTP and artifacts; temporaries excluded). */
 typedef struct dl_cache_usage {

@@ -7,6 +7,7 @@
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -561,6 +562,67 @@ static void test_artifacts(void **state)
 	dl_cache_free(c);
 }
 
+static void test_derived(void **state)
+{
+	(void)state;
+	dl_cache *c = NULL;
+	const char *wheel = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+	assert_int_equal(dl_cache_open(&c, root, DL_CACHE_NORMAL), 0);
+	char *data = NULL;
+	size_t len = 0;
+	assert_int_equal(dl_cache_derived_load(c, &data, &len, wheel, "METADATA", 0), DL_ENOTFOUND);
+	assert_int_equal(dl_cache_derived_store(c, wheel, "METADATA", "Name: x\n\n", 9), 0);
+	assert_int_equal(dl_cache_derived_load(c, &data, &len, wheel, "METADATA", 0), 0);
+	assert_int_equal(len, 9);
+	assert_string_equal(data, "Name: x\n\n");
+	dl_free(data);
+	/* Another label is another entry; a bound below the size is a miss. */
+	assert_int_equal(dl_cache_derived_load(c, &data, &len, wheel, "WHEEL", 0), DL_ENOTFOUND);
+	assert_int_equal(dl_cache_derived_load(c, &data, &len, wheel, "METADATA", 8), DL_ENOTFOUND);
+	assert_int_equal(dl_cache_derived_store(c, wheel, "bad label", "x", 1), DL_EINVAL);
+	assert_int_equal(dl_cache_derived_store(c, "nothex", "METADATA", "x", 1), DL_EINVAL);
+	/* Damage every derived file: each is removed and reported as a miss. */
+	dl_cache_usage u;
+	assert_int_equal(dl_cache_usage_get(c, &u), 0);
+	assert_int_equal(u.entries, 1);
+	char dir[700];
+	snprintf(dir, sizeof dir, "%s/v1/derived", root);
+	DIR *top = opendir(dir);
+	assert_non_null(top);
+	struct dirent *sub;
+	int damaged = 0;
+	while ((sub = readdir(top)) != NULL) {
+		if (sub->d_name[0] == '.')
+			continue;
+		char subdir[1024];
+		snprintf(subdir, sizeof subdir, "%s/%s", dir, sub->d_name);
+		DIR *d = opendir(subdir);
+		struct dirent *ent;
+		while (d != NULL && (ent = readdir(d)) != NULL) {
+			if (ent->d_name[0] == '.')
+				continue;
+			char path[1400];
+			snprintf(path, sizeof path, "%s/%s", subdir, ent->d_name);
+			/* Same length, one byte of the body changed. */
+			FILE *f = fopen(path, "r+b");
+			assert_non_null(f);
+			assert_int_equal(fseek(f, -2, SEEK_END), 0);
+			fputc('Y', f);
+			fclose(f);
+			damaged++;
+		}
+		if (d != NULL)
+			closedir(d);
+	}
+	closedir(top);
+	assert_int_equal(damaged, 1);
+	assert_int_equal(dl_cache_derived_load(c, &data, &len, wheel, "METADATA", 0), DL_ENOTFOUND);
+	assert_non_null(strstr(dl_error_last()->message, "damaged"));
+	assert_int_equal(dl_cache_usage_get(c, &u), 0);
+	assert_int_equal(u.entries, 0);
+	dl_cache_free(c);
+}
+
 static int roundtrip_alloc(void *p)
 {
 	dl_cache *c = NULL;
@@ -582,6 +644,12 @@ static int roundtrip_alloc(void *p)
 	                                  3)) == 0 &&
 	    (rc = dl_cache_artifact_load(c, &data, NULL,
 	                                 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", 0)) == 0)
+		dl_free(data);
+	if (rc == 0 &&
+	    (rc = dl_cache_derived_store(c, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "M", "m",
+	                                 1)) == 0 &&
+	    (rc = dl_cache_derived_load(c, &data, NULL, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+	                                "M", 0)) == 0)
 		dl_free(data);
 	dl_cache_usage u;
 	if (rc == 0)
@@ -692,6 +760,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_no_store, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_two_processes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_artifacts, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_derived, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_alloc_failures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_file_urls_bypass, setup, teardown),

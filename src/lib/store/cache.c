@@ -43,6 +43,11 @@
 struct dl_cache {
 	char *root; /* root/v1 */
 	dl_cache_mode mode;
+	/* Fan-out directories known to exist, per kind (http, sha256), by their
+	 * first byte: creating them once saves a mkdir chain per store, which
+	 * was most of the system time of a cold run.  dl_cache_clean keeps the
+	 * directories; a store that fails anyway retries after mkdir -p. */
+	uint8_t made[3][32];
 };
 
 /*
@@ -238,6 +243,30 @@ static int key_hex(char out[DL_SHA256_HEX_LEN + 1], const char *url, const char 
 	return rc;
 }
 
+static int hex_val(char c)
+{
+	return dl_isdigit(c) ? c - '0' : dl_tolower(c) - 'a' + 10;
+}
+
+/* Write an entry into its fan-out directory, creating the directory the
+ * first time this handle writes there (or when the write finds it gone). */
+static int store_file(dl_cache *c, int kind, const char *hex, const char *dir, const char *path, const void *data,
+                      size_t len)
+{
+	unsigned b = (unsigned)(hex_val(hex[0]) * 16 + hex_val(hex[1])) & 255u;
+	bool known = (c->made[kind][b >> 3] >> (b & 7)) & 1;
+	int rc;
+	if (known) {
+		rc = dl_fs_write_atomic_flags(path, data, len, FILE_MODE, DL_FS_NO_SYNC);
+		if (rc != DL_EIO)
+			return rc;
+	}
+	if ((rc = dl_fs_mkdir_p(dir, DIR_MODE)) != 0)
+		return rc;
+	c->made[kind][b >> 3] |= (uint8_t)(1u << (b & 7));
+	return dl_fs_write_atomic_flags(path, data, len, FILE_MODE, DL_FS_NO_SYNC);
+}
+
 /* "root/v1/<kind>/ab/abcdef..." (and, with dir_out, the "…/ab" part). */
 static int entry_path(const dl_cache *c, char **out, char **dir_out, const char *kind, const char *hex)
 {
@@ -275,8 +304,8 @@ int dl_cache_open(dl_cache **out, const char *root, dl_cache_mode mode)
 		goto fail;
 	}
 	if (mode != DL_CACHE_NO_CACHE) {
-		const char *kinds[] = {"http", "sha256"};
-		for (int i = 0; i < 2 && rc == 0; i++) {
+		const char *kinds[] = {"http", "sha256", "derived"};
+		for (int i = 0; i < 3 && rc == 0; i++) {
 			dl_buf_printf(&b, "%s/%s", c->root, kinds[i]);
 			char *d = dl_buf_detach(&b, NULL);
 			if (d == NULL) {
@@ -391,8 +420,7 @@ int dl_cache_http_store(dl_cache *c, const char *url, const char *accept, const 
 		rc = b.failed == DL_ENOMEM ? dl_error_oom() : dl_error_set(b.failed, "cache entry too large");
 		goto done;
 	}
-	if ((rc = dl_fs_mkdir_p(dir, DIR_MODE)) == 0)
-		rc = dl_fs_write_atomic_flags(path, b.ptr, b.len, FILE_MODE, DL_FS_NO_SYNC);
+	rc = store_file(c, 0, key, dir, path, b.ptr, b.len);
 done:
 	dl_buf_free(&b);
 	dl_free(path);
@@ -594,8 +622,7 @@ int dl_cache_artifact_store(dl_cache *c, const char *sha256_hex, const void *dat
 		return dl_error_set(DL_EINVAL, "hash mismatch for artifact: expected %s, got %s", key, got);
 	if ((rc = entry_path(c, &path, &dir, "sha256", key)) != 0)
 		return rc;
-	if ((rc = dl_fs_mkdir_p(dir, DIR_MODE)) == 0)
-		rc = dl_fs_write_atomic_flags(path, data, len, FILE_MODE, DL_FS_NO_SYNC);
+	rc = store_file(c, 1, key, dir, path, data, len);
 	dl_free(path);
 	dl_free(dir);
 	return rc;
@@ -635,17 +662,17 @@ int dl_cache_artifact_load(dl_cache *c, char **data, size_t *len, const char *sh
 }
 
 /*
- * Usage and cleaning: walk root/v1/{http,sha256}/<xx>/<files>.
+ * Usage and cleaning: walk root/v1/{http,sha256,derived}/<xx>/<files>.
  */
 
 typedef int (*visit_fn)(const char *path, const char *name, const struct stat *st, void *ctx);
 
 static int walk(dl_cache *c, visit_fn fn, void *ctx)
 {
-	static const char *const kinds[] = {"http", "sha256"};
+	static const char *const kinds[] = {"http", "sha256", "derived"};
 	int rc = 0;
 	dl_buf b = DL_BUF_INIT;
-	for (int k = 0; k < 2 && rc == 0; k++) {
+	for (int k = 0; k < 3 && rc == 0; k++) {
 		dl_buf_reset(&b);
 		dl_buf_printf(&b, "%s/%s", c->root, kinds[k]);
 		if (b.failed) {
@@ -930,5 +957,111 @@ int dl_cache_fetch_add(dl_cache *c, dl_fetch *f, const dl_fetch_request *req)
 	return 0;
 fail:
 	pending_free(p);
+	return rc;
+}
+
+/*
+ * Derived facts: bytes computed from an artifact (the METADATA read out of
+ * a wheel by range requests), keyed by the artifact's SHA-256 and a label.
+ * The entry carries its own size and SHA-256, like an HTTP entry, because
+ * its name says nothing about its content.
+ */
+
+#define DERIVED_MAGIC "deeplock-cache-derived 1\n"
+
+static int derived_key(char key[DL_SHA256_HEX_LEN + 1], const char *sha256_hex, const char *label)
+{
+	char art[DL_SHA256_HEX_LEN + 1];
+	int rc = artifact_key(art, sha256_hex);
+	if (rc != 0)
+		return rc;
+	for (const char *l = label; *l; l++)
+		if (!dl_isalnum((unsigned char)*l) && *l != '-' && *l != '_' && *l != '.')
+			return dl_error_set(DL_EINVAL, "derived cache label '%s' may hold only letters, digits, '-', '_' and '.'",
+			                    label);
+	dl_buf b = DL_BUF_INIT;
+	dl_buf_printf(&b, "%s\n%s", art, label);
+	rc = b.failed ? dl_error_oom() : dl_sha256_hex(key, b.ptr, b.len);
+	dl_buf_free(&b);
+	return rc;
+}
+
+int dl_cache_derived_store(dl_cache *c, const char *sha256_hex, const char *label, const void *data, size_t len)
+{
+	char key[DL_SHA256_HEX_LEN + 1], body[DL_SHA256_HEX_LEN + 1];
+	char *path = NULL, *dir = NULL;
+	int rc = derived_key(key, sha256_hex, label);
+	if (rc == 0)
+		rc = dl_sha256_hex(body, data, len);
+	if (rc == 0)
+		rc = entry_path(c, &path, &dir, "derived", key);
+	if (rc != 0)
+		return rc;
+	dl_buf b = DL_BUF_INIT;
+	dl_buf_printf(&b, DERIVED_MAGIC "body-size %zu\nbody-sha256 %s\n\n", len, body);
+	dl_buf_put(&b, data, len);
+	rc = b.failed ? dl_error_oom() : store_file(c, 2, key, dir, path, b.ptr, b.len);
+	dl_buf_free(&b);
+	dl_free(path);
+	dl_free(dir);
+	return rc;
+}
+
+int dl_cache_derived_load(dl_cache *c, char **data, size_t *len, const char *sha256_hex, const char *label,
+                          size_t max)
+{
+	char key[DL_SHA256_HEX_LEN + 1];
+	char *path = NULL, *d = NULL;
+	size_t n = 0;
+	int rc = derived_key(key, sha256_hex, label);
+	if (rc == 0)
+		rc = entry_path(c, &path, NULL, "derived", key);
+	if (rc != 0)
+		return rc;
+	size_t cap = max == 0 ? 0 : max + 256;
+	rc = dl_fs_read_file(&d, &n, path, cap);
+	if (rc == DL_ENOTFOUND || rc == DL_ELIMIT) {
+		rc = dl_error_set(DL_ENOTFOUND, "no '%s' for artifact %.64s in the cache", label, sha256_hex);
+	} else if (rc == 0) {
+		/* Header: magic, body-size, body-sha256, blank line. */
+		size_t ml = strlen(DERIVED_MAGIC);
+		unsigned long long size = 0;
+		char want[DL_SHA256_HEX_LEN + 1], got[DL_SHA256_HEX_LEN + 1];
+		const char *hdr_end = n > ml ? strstr(d, "\n\n") : NULL;
+		bool ok = hdr_end != NULL && memcmp(d, DERIVED_MAGIC, ml) == 0;
+		if (ok) {
+			const char *p = d + ml;
+			ok = strncmp(p, "body-size ", 10) == 0;
+			p += 10;
+			while (ok && dl_isdigit((unsigned char)*p) && size < (1ull << 40))
+				size = size * 10 + (unsigned long long)(*p++ - '0');
+			ok = ok && strncmp(p, "\nbody-sha256 ", 13) == 0 && p + 13 + DL_SHA256_HEX_LEN <= hdr_end;
+			if (ok) {
+				memcpy(want, p + 13, DL_SHA256_HEX_LEN);
+				want[DL_SHA256_HEX_LEN] = '\0';
+				ok = p + 13 + DL_SHA256_HEX_LEN == hdr_end;
+			}
+		}
+		const char *body = ok ? hdr_end + 2 : NULL;
+		ok = ok && (size_t)(d + n - body) == size && dl_sha256_hex(got, body, (size_t)size) == 0 &&
+		     strcmp(got, want) == 0;
+		if (!ok) {
+			unlink(path);
+			rc = dl_error_set(DL_ENOTFOUND, "a damaged cache entry for '%s' of %.64s has been removed", label,
+			                  sha256_hex);
+		} else if (max != 0 && size > max) {
+			rc = dl_error_set(DL_ENOTFOUND, "'%s' of %.64s in the cache is larger than %zu bytes", label, sha256_hex,
+			                  max);
+		} else {
+			memmove(d, body, (size_t)size);
+			d[size] = '\0';
+			*data = d;
+			if (len != NULL)
+				*len = (size_t)size;
+			d = NULL;
+		}
+	}
+	dl_free(d);
+	dl_free(path);
 	return rc;
 }
