@@ -36,6 +36,7 @@
 #ifndef DEEPLOCK_LOCK_H
 #define DEEPLOCK_LOCK_H
 
+#include "deeplock/client.h"
 #include "deeplock/common.h"
 
 #ifdef __cplusplus
@@ -136,6 +137,101 @@ int dl_lock_export_build_constraints(const dl_lock *lock, dl_buf *out, size_t *c
  * --no-build-isolation build.  DL_ENOTFOUND when there is no such id.
  */
 int dl_lock_write_env_pylock(const dl_lock *lock, const char *id, dl_buf *out);
+
+/* ------------------------------------------------------------------ */
+/* The lock engine                                                      */
+
+/* One pinned package of a resolution, as a resolver reports it. */
+typedef struct dl_lock_pin {
+	const char *name;    /* normalised */
+	const char *version; /* as in the file names */
+	const dl_client_project *project;
+	const char *const *required_by; /* "name==version" or "<project>" (for roots) */
+	size_t n_required_by;
+	const char *const *dependencies; /* names of the pins it requires */
+	size_t n_dependencies;
+} dl_lock_pin;
+
+/* How the engine resolves a requirement set for the target and judges
+ * files; the index-backed resolver implements it. */
+typedef struct dl_lock_resolver {
+	void *ctx;
+	/* Resolve `reqs` (PEP 508 strings).  `what` names the set in messages
+	 * ("the project", "the build environment of beta 2.0").  0 with the
+	 * pins (valid until the next call); an unsatisfiable set returns
+	 * DL_ENOTFOUND with the explanation as the stored error; other
+	 * negative codes are failures (network, memory). */
+	int (*resolve)(void *ctx, const char *const *reqs, size_t n, const char *what, const dl_lock_pin **pins,
+	               size_t *n_pins);
+	/* Whether an installer on the target may install this wheel (tags,
+	 * requires-python, --only-binary/--no-binary). */
+	bool (*wheel_usable)(void *ctx, const char *name, const dl_client_file *f);
+	/* Whether --no-binary applies to the package. */
+	bool (*no_binary)(void *ctx, const char *name);
+} dl_lock_resolver;
+
+typedef enum dl_build_policy {
+	DL_BUILD_NEEDED = 0, /* expand what an installer would build for the target */
+	DL_BUILD_ALL,        /* expand every package that has an sdist */
+	DL_BUILD_NONE        /* expand nothing (say how much was left out) */
+} dl_build_policy;
+
+#define DL_LOCK_OPTS_VERSION 1
+
+typedef struct dl_lock_opts {
+	unsigned version;
+	dl_client *client;
+	const dl_lock_resolver *resolver;
+	const char *const *roots; /* the project's runtime requirements */
+	size_t n_roots;
+	/* The project's own [build-system] requirements, when the project is a
+	 * package that gets built (NULL otherwise). */
+	const char *const *project_build;
+	size_t n_project_build;
+	const char *requires_python;
+	const char *const *environments;
+	size_t n_environments;
+	dl_build_policy policy;
+} dl_lock_opts;
+
+#define DL_LOCK_OPTS_INIT {DL_LOCK_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, DL_BUILD_NEEDED}
+
+/* A package that will run code at install time, with a path to it. */
+typedef struct dl_lock_builder {
+	const char *name, *version;
+	const char *path;   /* "<project> -> a==1 -> [build of a==1] -> b==2" */
+	const char *reason; /* "no compatible wheel", "--no-binary" */
+} dl_lock_builder;
+
+typedef struct dl_lock_report {
+	size_t runtime;            /* runtime packages */
+	size_t envs;               /* distinct build environments */
+	size_t build_only;         /* distinct name==version found only in build environments */
+	size_t not_expanded;       /* packages with an sdist whose build was not expanded (policy) */
+	size_t resolutions;        /* resolver runs (identical sets are resolved once) */
+	const dl_lock_builder *builders; /* every package an installer will build, sorted */
+	size_t n_builders;
+	const char *const *cycles; /* build cycles, "a==1 -> [build] b==2 -> [build] a==1" */
+	size_t n_cycles;
+} dl_lock_report;
+
+typedef struct dl_lock_result dl_lock_result;
+
+/*
+ * Lock: resolve the roots, then the build environment of every package the
+ * policy expands (read from its sdist without running it), recursively,
+ * resolving each distinct requirement set once, until nothing new appears.
+ * Returns 0 and *out (free with dl_lock_result_free), or a negative code
+ * with the stored error saying what failed: an unsatisfiable root or build
+ * requirement set (DL_ENOTFOUND, with the explanation and which build it
+ * was), a build cycle in which no package has a usable wheel (DL_ENOTFOUND,
+ * naming the cycle), a failed fetch (naming the URL).
+ * It writes nothing.
+ */
+int dl_lock_run(dl_lock_result **out, const dl_lock_opts *opts);
+void dl_lock_result_free(dl_lock_result *r);
+const dl_lock *dl_lock_result_lock(const dl_lock_result *r);
+const dl_lock_report *dl_lock_result_report(const dl_lock_result *r);
 
 #ifdef __cplusplus
 }
