@@ -27,6 +27,7 @@ static void parse_fails(dl_lockfile_format fmt, const char *doc, const char *sou
 	if (rc != code)
 		fail_msg("expected %d, got %d (%s)", code, rc, dl_error_last()->message);
 	assert_ptr_equal(lock, (dl_lockfile *)0x1);
+	assert_int_equal(dl_error_last()->code, code);
 	const char *msg = dl_error_last()->message;
 	if (strncmp(msg, prefix, strlen(prefix)) != 0)
 		fail_msg("message\n  %s\ndoes not start with\n  %s", msg, prefix);

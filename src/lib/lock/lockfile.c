@@ -244,6 +244,15 @@ int dl_lockfile_detect(const char *path, const char *data, size_t len, dl_lockfi
 /* ------------------------------------------------------------------ */
 /* Shared helpers                                                       */
 
+int dl_lf_required(int rc)
+{
+	if (rc != DL_ENOTFOUND)
+		return rc;
+	char msg[1024];
+	snprintf(msg, sizeof msg, "%s", dl_error_last()->message);
+	return dl_error_set(DL_EPARSE, "%s", msg);
+}
+
 dl_lockfile_pos dl_lf_pos(const dl_toml_value *v)
 {
 	dl_lockfile_pos p = {0, 0};
@@ -324,7 +333,7 @@ int dl_lf_toml_str(lf_ctx *ctx, const dl_toml_value *tbl, const char *key, bool 
 	const dl_toml_value *v = NULL;
 	int rc = dl_toml_get(&v, tbl, key, DL_TOML_STRING, required);
 	if (rc != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	*out = NULL;
 	if (v == NULL)
 		return 0;

@@ -124,7 +124,7 @@ static int read_files(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value *
 			return rc;
 		const dl_toml_value *hash = NULL;
 		if ((rc = dl_toml_get(&hash, e, "hash", DL_TOML_STRING, true)) != 0)
-			return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+			return dl_lf_required(rc);
 		f->hashes = dl_lf_array(ctx, 1, sizeof *f->hashes);
 		if (f->hashes == NULL)
 			return DL_ENOMEM;
@@ -189,7 +189,7 @@ static int read_package(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value
 	p->yanked = DL_LOCKFILE_UNKNOWN;
 	const dl_toml_value *name = NULL, *version = NULL;
 	if ((rc = dl_toml_get(&name, pkg, "name", DL_TOML_STRING, true)) != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	size_t len;
 	const char *s = dl_toml_value_string(name, &len);
 	p->name_pos = dl_lf_pos(name);
@@ -307,7 +307,7 @@ int dl_lf_read_pdm(lf_ctx *ctx, const dl_toml_value *root)
 	if (rc != 0)
 		return rc;
 	if ((rc = dl_toml_get(&v, meta, "lock_version", DL_TOML_STRING, true)) != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	lock->format_version_pos = dl_lf_pos(v);
 	if ((rc = dl_lf_toml_strv(ctx, v, &lock->format_version)) != 0)
 		return rc;

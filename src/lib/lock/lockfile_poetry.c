@@ -99,7 +99,7 @@ static int read_file_list(lf_ctx *ctx, const dl_toml_value *arr, dl_lockfile_fil
 		    (rc = dl_lf_toml_str(ctx, e, "url", false, &f[i].url, NULL)) != 0)
 			return rc;
 		if ((rc = dl_toml_get(&hash, e, "hash", DL_TOML_STRING, true)) != 0)
-			return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+			return dl_lf_required(rc);
 		f[i].hashes = dl_lf_array(ctx, 1, sizeof *f[i].hashes);
 		if (f[i].hashes == NULL)
 			return DL_ENOMEM;
@@ -262,7 +262,7 @@ static int read_package(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value
 	const dl_toml_value *name = NULL, *version = NULL;
 	if ((rc = dl_toml_get(&name, pkg, "name", DL_TOML_STRING, true)) != 0 ||
 	    (rc = dl_toml_get(&version, pkg, "version", DL_TOML_STRING, true)) != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	size_t len;
 	const char *s = dl_toml_value_string(name, &len);
 	p->name_pos = dl_lf_pos(name);

@@ -23,7 +23,7 @@ static int read_hashes(lf_ctx *ctx, dl_lockfile_file *f, const dl_toml_value *tb
 	const dl_toml_value *hashes = NULL;
 	int rc = dl_toml_get(&hashes, tbl, "hashes", DL_TOML_TABLE, true);
 	if (rc != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	size_t n = dl_toml_table_len(hashes);
 	if (n == 0)
 		return dl_toml_value_error(hashes, DL_EPARSE, "'hashes' must hold at least one hash");
@@ -117,7 +117,7 @@ static int read_deps(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value *p
 		dep->pos = dl_lf_pos(d);
 		const dl_toml_value *name = NULL;
 		if ((rc = dl_toml_get(&name, d, "name", DL_TOML_STRING, true)) != 0)
-			return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+			return dl_lf_required(rc);
 		size_t len;
 		const char *s = dl_toml_value_string(name, &len);
 		if ((rc = dl_lf_name(ctx, s, len, &dep->name, &dep->normalized_name, dl_lf_pos(name))) != 0 ||
@@ -141,7 +141,7 @@ static int read_package(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value
 
 	const dl_toml_value *name = NULL, *version = NULL;
 	if ((rc = dl_toml_get(&name, pkg, "name", DL_TOML_STRING, true)) != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	size_t len;
 	const char *s = dl_toml_value_string(name, &len);
 	p->name_pos = dl_lf_pos(name);
@@ -292,7 +292,7 @@ int dl_lf_read_pylock(lf_ctx *ctx, const dl_toml_value *root)
 
 	const dl_toml_value *packages = NULL;
 	if ((rc = dl_toml_get(&packages, root, "packages", DL_TOML_ARRAY, true)) != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	size_t n = dl_toml_array_len(packages);
 	lock->packages = dl_lf_array(ctx, n, sizeof *lock->packages);
 	if (lock->packages == NULL)

@@ -194,7 +194,7 @@ static int read_dep_array(lf_ctx *ctx, dl_lockfile_package *p, size_t *cap, cons
 		dep->group = group;
 		const dl_toml_value *name = NULL;
 		if ((rc = dl_toml_get(&name, d, "name", DL_TOML_STRING, true)) != 0)
-			return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+			return dl_lf_required(rc);
 		size_t len;
 		const char *s = dl_toml_value_string(name, &len);
 		if ((rc = dl_lf_name(ctx, s, len, &dep->name, &dep->normalized_name, dl_lf_pos(name))) != 0 ||
@@ -242,7 +242,7 @@ static int read_package(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value
 	p->yanked = DL_LOCKFILE_UNKNOWN;
 	const dl_toml_value *name = NULL, *version = NULL;
 	if ((rc = dl_toml_get(&name, pkg, "name", DL_TOML_STRING, true)) != 0)
-		return rc == DL_ENOTFOUND ? DL_EPARSE : rc;
+		return dl_lf_required(rc);
 	size_t len;
 	const char *s = dl_toml_value_string(name, &len);
 	p->name_pos = dl_lf_pos(name);
