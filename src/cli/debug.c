@@ -26,6 +26,7 @@ static const dl_cli_command debug_commands[] = {
 	{"index-page", "parse a saved index page (PEP 503 HTML or PEP 691 JSON) as JSON", dl_cli_debug_index_page},
 	{"index", "ask the index for projects (and their metadata); JSON out", dl_cli_debug_index},
 	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
+	{"lockfile", "another tool's lock file as deeplock's lock-file model", dl_cli_debug_lockfile},
 };
 
 #define N_DEBUG (sizeof(debug_commands) / sizeof(debug_commands[0]))
