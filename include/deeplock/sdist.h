@@ -314,6 +314,13 @@ typedef struct dl_sdist {
 	dl_arena *arena;
 } dl_sdist;
 
+/* The unknowable fact recorded for every setuptools build: the lock
+ * engine resolves it (it knows the setuptools version it chose), so it
+ * compares with this text to leave the fact out of its notes. */
+#define DL_SDIST_NOTE_SETUPTOOLS_WHEEL                                                                                 \
+	"build requirements: setuptools older than 70.1 also asks for 'wheel' through "                                 \
+	"get_requires_for_build_wheel; whether it does depends on the setuptools version chosen"
+
 /* Limits on the members read from the archive. */
 typedef struct dl_sdist_options {
 	unsigned int version;

@@ -85,6 +85,9 @@ void dl_cli_net_close(dl_cli_net *n);
  * HOME); `n` may be NULL.  Free with dl_free.  -1 after printing why. */
 int dl_cli_cache_root(const dl_cli_net *n, char **out);
 
+/* `deeplock lock` (lock_cmd.c). */
+int dl_cli_lock(int argc, char **argv);
+
 /* `deeplock cache dir|size|clean` (cache_cmd.c). */
 int dl_cli_cache(int argc, char **argv);
 

@@ -11,6 +11,7 @@
 #include "deeplock/common.h"
 
 static const dl_cli_command commands[] = {
+	{"lock", "lock a project and every build environment into pylock.toml", dl_cli_lock},
 	{"cache", "show or clean deeplock's cache", dl_cli_cache},
 	/* Hidden: the parsers on the command line, for testing from outside. */
 	{"debug", NULL, dl_cli_debug},

@@ -341,7 +341,7 @@ static int env_for(dl_lock_result *r, const char **reqs, size_t n, bool setuptoo
 
 static int env_add_builder(dl_lock_result *r, env *e, const pkg *p)
 {
-	const char *b = aprintf(r->a, "%s==%s", p->name, p->version);
+	const char *b = p->name[0] == '<' ? p->name : aprintf(r->a, "%s==%s", p->name, p->version);
 	const char **nb = dl_arena_calloc(r->a, e->n_builds + 1, sizeof(*nb));
 	if (b == NULL || nb == NULL)
 		return dl_error_oom();
@@ -380,6 +380,8 @@ static int build_reqs(dl_lock_result *r, pkg *p, const dl_client_meta *m, const 
 			v[k++] = canonical_req(r->a, sd->setup_requires.items[i].req, &rc);
 	}
 	for (size_t i = 0; i < sd->unknowable_count && rc == 0; i++) {
+		if (strcmp(sd->unknowable[i], DL_SDIST_NOTE_SETUPTOOLS_WHEEL) == 0)
+			continue; /* resolve_env applies that rule */
 		char *note = aprintf(r->a, "%s %s: %s", p->name, p->version, sd->unknowable[i]);
 		rc = note == NULL ? dl_error_oom() : add_note(r, note);
 	}
@@ -863,7 +865,8 @@ static int build_model(dl_lock_result *r)
 	l->n_environments = r->o->n_environments;
 	static const char *const policies[] = {"needed", "all", "none"};
 	l->build_policy = policies[r->o->policy];
-	qsort(r->notes, r->n_notes, sizeof(*r->notes), cmp_cstr);
+	if (r->n_notes > 1)
+		qsort(r->notes, r->n_notes, sizeof(*r->notes), cmp_cstr);
 	l->notes = r->notes;
 	l->n_notes = r->n_notes;
 

@@ -941,8 +941,7 @@ static int setup_requires(struct rd *R)
 	dl_sdist *sd = R->sd;
 	if (!sd->setuptools_backend)
 		return 0;
-	int rc = unknowable(R, "build requirements: setuptools older than 70.1 also asks for 'wheel' through "
-	                       "get_requires_for_build_wheel; whether it does depends on the setuptools version chosen");
+	int rc = unknowable(R, "%s", DL_SDIST_NOTE_SETUPTOOLS_WHEEL);
 	if (rc < 0)
 		return rc;
 	dl_sdist_source src;

@@ -1,0 +1,92 @@
+/*
+ * deeplock/pyindex.h - resolution against a package index: Python's rules
+ * on top of the PubGrub solver, with the index client as the source of
+ * truth, exposed as the lock engine's resolver.
+ *
+ * Rules (pip's, and uv's where pip has none):
+ *   - candidates of a project are the versions its files carry, newest
+ *     first (oldest first with `lowest`);
+ *   - a version is usable when one of its files is: a wheel whose tags the
+ *     target supports (not under --no-binary) or the sdist (not under
+ *     --only-binary), whose Requires-Python admits the target Python;
+ *     unusable versions stay visible to the solver with the reason, so an
+ *     explanation says "requires Python >=3.12" or "has no wheel for
+ *     cp311-manylinux_2_36_x86_64 and no sdist";
+ *   - a version whose every file is yanked is offered only to a root
+ *     requirement that pins it with == or === (PEP 592);
+ *   - pre-releases are offered when allowed, when a root requirement on the
+ *     project names one, or when the project has nothing else (uv's
+ *     if-necessary-or-explicit);
+ *   - markers are evaluated for the target; extras are virtual packages
+ *     "a[x]" pinned to their base's version;
+ *   - constraints (-c) narrow every requirement on their project and never
+ *     add a project by themselves;
+ *   - dependencies are read from the file the installer would use: the best
+ *     wheel (PEP 658 metadata when offered), else the sdist's static
+ *     metadata; when an sdist's dependencies can only be known by running
+ *     its build, that version is unusable with that reason.
+ * While the solver works, the next likely answers are fetched in parallel:
+ * the projects a candidate depends on, and the metadata of each project's
+ * first usable candidate (uv's batch prefetch).  Project data and parsed
+ * metadata are shared by every resolution of one dl_pyindex, so the many
+ * build environments of a lock fetch each file once.
+ */
+#ifndef DEEPLOCK_PYINDEX_H
+#define DEEPLOCK_PYINDEX_H
+
+#include "deeplock/client.h"
+#include "deeplock/lock.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dl_pyindex dl_pyindex;
+
+#define DL_PYINDEX_OPTS_VERSION 1
+
+typedef struct dl_pyindex_opts {
+	unsigned version;
+	dl_client *client;
+	const char *python;   /* target Python "3.11" or "3.11.4"; NULL = "3.11" */
+	const char *platform; /* platform tag; NULL = "manylinux_2_36_x86_64" (Debian 12) */
+	bool prereleases;     /* --prerelease allow */
+	bool lowest;          /* --resolution lowest */
+	const char *const *only_binary; /* names, or ":all:" */
+	size_t n_only_binary;
+	const char *const *no_binary;
+	size_t n_no_binary;
+	const char *const *constraints; /* PEP 508 strings */
+	size_t n_constraints;
+} dl_pyindex_opts;
+
+#define DL_PYINDEX_OPTS_INIT {DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, false, false, NULL, 0, NULL, 0, NULL, 0}
+
+/* Create a resolver over `opts->client` (borrowed).  Fails with DL_EINVAL
+ * for a bad Python version, platform tag, package name or constraint
+ * (naming it), DL_ENOMEM. */
+int dl_pyindex_new(dl_pyindex **out, const dl_pyindex_opts *opts);
+void dl_pyindex_free(dl_pyindex *p);
+
+/* The lock engine's view of it (see lock.h). */
+void dl_pyindex_resolver(dl_pyindex *p, dl_lock_resolver *out);
+
+/* The target as PEP 751 `environments` would state it, e.g.
+ * "python_full_version == \"3.11.0\" and sys_platform == \"linux\" and
+ * platform_machine == \"x86_64\"".  Borrowed. */
+const char *dl_pyindex_environment(const dl_pyindex *p);
+
+typedef struct dl_pyindex_stats {
+	size_t resolutions;
+	size_t decisions;
+	size_t conflicts;
+	size_t projects;  /* distinct projects looked at */
+	size_t metadata;  /* distinct candidates whose metadata was read */
+} dl_pyindex_stats;
+
+void dl_pyindex_get_stats(const dl_pyindex *p, dl_pyindex_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
