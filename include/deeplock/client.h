@@ -140,8 +140,10 @@ typedef struct dl_client_meta {
  */
 int dl_client_new(dl_client **out, dl_fetch *fetch, dl_cache *cache, const dl_client_opts *opts);
 
-/* Release the client and every answer it gave.  Requests it queued must
- * have completed (run the engine first).  NULL is fine. */
+/* Release the client and every answer it gave.  Questions still in flight
+ * (prefetches nobody waited for) are dropped with their contexts; their
+ * callbacks never run, provided the engine is not run again afterwards:
+ * free the engine next (dl_fetch_free drops the transfers).  NULL is fine. */
 void dl_client_free(dl_client *c);
 
 typedef void (*dl_client_project_fn)(dl_client *c, const dl_client_project *p, int rc, void *user);

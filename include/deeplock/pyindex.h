@@ -66,6 +66,9 @@ typedef struct dl_pyindex_opts {
  * for a bad Python version, platform tag, package name or constraint
  * (naming it), DL_ENOMEM. */
 int dl_pyindex_new(dl_pyindex **out, const dl_pyindex_opts *opts);
+/* Release everything, including the contexts of prefetches still in
+ * flight: do not run the engine afterwards (free the client and the engine
+ * next).  NULL is fine. */
 void dl_pyindex_free(dl_pyindex *p);
 
 /* The lock engine's view of it (see lock.h). */

@@ -87,7 +87,18 @@ typedef struct link {
 	size_t origin;
 } link;
 
+/* Every context handed to the engine (a request's user pointer, a posted
+ * call's argument) is allocated through ctx_alloc and listed here, so
+ * dl_client_free releases those whose callbacks never ran (prefetches still
+ * in flight when the caller stopped the engine). */
+typedef struct pend {
+	struct pend *prev, *next;
+	void *pad; /* keeps the payload 16-byte aligned on 64-bit */
+	void *pad2;
+} pend;
+
 struct dl_client {
+	pend *pending_ctx;
 	dl_fetch *fetch;
 	dl_cache *cache;
 	dl_client_opts o;
@@ -111,6 +122,32 @@ struct dl_client {
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                        */
+
+static void *ctx_alloc(dl_client *c, size_t size)
+{
+	pend *p = dl_calloc(1, sizeof(pend) + size);
+	if (p == NULL)
+		return NULL;
+	p->next = c->pending_ctx;
+	if (p->next != NULL)
+		p->next->prev = p;
+	c->pending_ctx = p;
+	return p + 1;
+}
+
+static void ctx_free(dl_client *c, void *ptr)
+{
+	if (ptr == NULL)
+		return;
+	pend *p = (pend *)ptr - 1;
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		c->pending_ctx = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	dl_free(p);
+}
 
 static char *redact(const char *url)
 {
@@ -285,6 +322,8 @@ void dl_client_free(dl_client *c)
 {
 	if (c == NULL)
 		return;
+	while (c->pending_ctx != NULL)
+		ctx_free(c, c->pending_ctx + 1);
 	if (c->table != NULL) {
 		for (size_t i = 0; i < c->table_cap; i++) {
 			proj *p = c->table[i];
@@ -399,12 +438,12 @@ static void run_posted(dl_fetch *f, void *arg)
 		call_project(ps->c, ps->p, &ps->w);
 	else
 		call_meta(ps->c, ps->p, ps->index, &ps->w);
-	dl_free(ps);
+	ctx_free(ps->c, ps);
 }
 
 static int post_answer(dl_client *c, proj *p, size_t index, waiter w)
 {
-	posted *ps = dl_calloc(1, sizeof *ps);
+	posted *ps = ctx_alloc(c, sizeof *ps);
 	if (ps == NULL)
 		return dl_error_oom();
 	ps->c = c;
@@ -413,7 +452,7 @@ static int post_answer(dl_client *c, proj *p, size_t index, waiter w)
 	ps->w = w;
 	int rc = dl_fetch_post(c->fetch, run_posted, ps);
 	if (rc != 0)
-		dl_free(ps);
+		ctx_free(c, ps);
 	return rc;
 }
 
@@ -601,7 +640,7 @@ static void on_index_page(dl_fetch *f, dl_fetch_response *r)
 	dl_client *c = pr->c;
 	proj *p = pr->p;
 	size_t i = pr->index;
-	dl_free(pr);
+	ctx_free(c, pr);
 	if (p->state != ST_PENDING)
 		return; /* an earlier page already failed the project */
 	/* Only the server's (or the file system's) word means "no such
@@ -671,10 +710,10 @@ static int ask_index(dl_client *c, proj *p, size_t i)
 	dl_buf_printf(&url, "%s%s/", c->indexes[i], p->normalized);
 	if (is_file_url(c->indexes[i]))
 		dl_buf_puts(&url, "index.html");
-	page_req *pr = dl_malloc(sizeof *pr);
+	page_req *pr = ctx_alloc(c, sizeof *pr);
 	if (url.failed || pr == NULL) {
 		dl_buf_free(&url);
-		dl_free(pr);
+		ctx_free(c, pr);
 		return dl_error_oom();
 	}
 	pr->c = c;
@@ -690,7 +729,7 @@ static int ask_index(dl_client *c, proj *p, size_t i)
 	int rc = dl_cache_fetch_add(c->cache, c->fetch, &req);
 	dl_buf_free(&url);
 	if (rc != 0)
-		dl_free(pr);
+		ctx_free(c, pr);
 	return rc;
 }
 
@@ -833,7 +872,7 @@ static void on_links_page(dl_fetch *f, dl_fetch_response *r)
 	page_req *pr = r->user;
 	dl_client *c = pr->c;
 	size_t i = pr->index;
-	dl_free(pr);
+	ctx_free(c, pr);
 	int rc = r->rc;
 	dl_index_page *page = NULL;
 	if (rc != 0) {
@@ -878,7 +917,7 @@ static int links_start(dl_client *c)
 			links_fail(c, dl_error_set(DL_ENOTFOUND, "find-links location '%s' is neither a directory nor a URL", loc));
 			continue;
 		}
-		page_req *pr = dl_malloc(sizeof *pr);
+		page_req *pr = ctx_alloc(c, sizeof *pr);
 		if (pr == NULL)
 			return dl_error_oom();
 		pr->c = c;
@@ -892,7 +931,7 @@ static int links_start(dl_client *c)
 		req.user = pr;
 		int rc = dl_cache_fetch_add(c->cache, c->fetch, &req);
 		if (rc != 0) {
-			dl_free(pr);
+			ctx_free(c, pr);
 			return rc;
 		}
 		c->links_pending++;
@@ -923,7 +962,7 @@ static void project_release(dl_fetch *f, void *arg)
 	release_arg *ra = arg;
 	dl_client *c = ra->c;
 	proj *p = ra->p;
-	dl_free(ra);
+	ctx_free(c, ra);
 	if (p->state != ST_PENDING)
 		return;
 	if (p->links_failed) {
@@ -965,13 +1004,13 @@ static int project_start(dl_client *c, proj *p)
 			if ((rc = ask_index(c, p, i)) != 0)
 				return rc;
 	}
-	release_arg *ra = dl_malloc(sizeof *ra);
+	release_arg *ra = ctx_alloc(c, sizeof *ra);
 	if (ra == NULL)
 		return dl_error_oom();
 	ra->c = c;
 	ra->p = p;
 	if ((rc = dl_fetch_post(c->fetch, project_release, ra)) != 0)
-		dl_free(ra);
+		ctx_free(c, ra);
 	return rc;
 }
 
@@ -1172,7 +1211,7 @@ static void on_meta_bytes(dl_fetch *fe, dl_fetch_response *r)
 	size_t i = mr->i;
 	int stage = mr->stage;
 	const char *sha = mr->sha256;
-	dl_free(mr);
+	ctx_free(c, mr);
 	if (r->rc != 0) {
 		if (stage == STAGE_PEP658 && r->rc != DL_ENOMEM) {
 			/* A .metadata file that is missing or wrong: read the wheel. */
@@ -1219,10 +1258,10 @@ static int meta_fetch(dl_client *c, proj *p, size_t i, int stage)
 	dl_buf_puts(&url, f->file->url);
 	if (stage == STAGE_PEP658)
 		dl_buf_puts(&url, ".metadata");
-	meta_req *mr = dl_malloc(sizeof *mr);
+	meta_req *mr = ctx_alloc(c, sizeof *mr);
 	if (url.failed || mr == NULL) {
 		dl_buf_free(&url);
-		dl_free(mr);
+		ctx_free(c, mr);
 		return dl_error_oom();
 	}
 	*mr = (meta_req){c, p, i, stage, sha};
@@ -1246,7 +1285,7 @@ static int meta_fetch(dl_client *c, proj *p, size_t i, int stage)
 	}
 	dl_buf_free(&url);
 	if (rc != 0)
-		dl_free(mr);
+		ctx_free(c, mr);
 	return rc;
 }
 
@@ -1263,7 +1302,7 @@ static void meta_begin(dl_fetch *f, void *arg)
 	dl_client *c = a->c;
 	proj *p = a->p;
 	size_t i = a->i;
-	dl_free(a);
+	ctx_free(c, a);
 	const dl_client_file *cf = &p->files[i];
 	int stage = cf->kind == DL_DIST_WHEEL && cf->file->core_metadata.available ? STAGE_PEP658 : STAGE_ARTIFACT;
 	int rc = meta_fetch(c, p, i, stage);
@@ -1292,10 +1331,10 @@ int dl_client_meta_get(dl_client *c, const dl_client_project *pub, size_t index,
 	int rc = add_waiter(&m->waiters, w);
 	if (rc != 0 || m->state == ST_PENDING)
 		return rc;
-	meta_begin_arg *a = dl_malloc(sizeof *a);
+	meta_begin_arg *a = ctx_alloc(c, sizeof *a);
 	if (a == NULL || (rc = dl_fetch_post(c->fetch, meta_begin, a)) != 0) {
 		rc = a == NULL ? dl_error_oom() : rc;
-		dl_free(a);
+		ctx_free(c, a);
 		free_waiters(m->waiters);
 		m->waiters = NULL;
 		return rc;

@@ -105,8 +105,12 @@ struct dl_pyindex {
 	dl_lock_pin *pins;
 	size_t npins;
 	dl_arena *pin_arena;
+	struct ask *asks;
 	dl_pyindex_stats stats;
 };
+
+struct ask;
+static void ask_free(struct ask *a);
 
 /* ------------------------------------------------------------------ */
 /* Setup                                                                */
@@ -263,6 +267,8 @@ void dl_pyindex_free(dl_pyindex *p)
 {
 	if (p == NULL)
 		return;
+	while (p->asks != NULL)
+		ask_free(p->asks);
 	for (size_t i = 0; i < p->npk; i++) {
 		pkg *k = &p->pk[i];
 		for (size_t c = 0; c < k->ncands; c++)
@@ -532,25 +538,54 @@ static bool root_names_prerelease(const dl_pyindex *p, const char *name)
 
 static void on_project(dl_client *c, const dl_client_project *pr, int rc, void *user);
 
+/* A question's context.  Outstanding ones are listed so that
+ * dl_pyindex_free releases prefetches whose answers never came. */
 typedef struct ask {
 	dl_pyindex *p;
 	uint32_t id;
 	size_t cand;
+	struct ask *prev, *next;
 } ask;
+
+static ask *ask_new(dl_pyindex *p, uint32_t id, size_t ci)
+{
+	ask *a = dl_calloc(1, sizeof *a);
+	if (a == NULL)
+		return NULL;
+	a->p = p;
+	a->id = id;
+	a->cand = ci;
+	a->next = p->asks;
+	if (a->next != NULL)
+		a->next->prev = a;
+	p->asks = a;
+	return a;
+}
+
+static void ask_free(struct ask *a)
+{
+	dl_pyindex *p = a->p;
+	if (a->prev != NULL)
+		a->prev->next = a->next;
+	else
+		p->asks = a->next;
+	if (a->next != NULL)
+		a->next->prev = a->prev;
+	dl_free(a);
+}
 
 static int ask_project(dl_pyindex *p, uint32_t id)
 {
 	pkg *k = &p->pk[id];
 	if (k->proj_asked)
 		return 0;
-	ask *a = dl_malloc(sizeof *a);
+	ask *a = ask_new(p, id, 0);
 	if (a == NULL)
 		return dl_error_oom();
-	*a = (ask){p, id, 0};
 	k->proj_asked = true;
 	int rc = dl_client_project_get(p->client, k->base_name, on_project, a);
 	if (rc != 0) {
-		dl_free(a);
+		ask_free(a);
 		k->proj_asked = false;
 	}
 	return rc;
@@ -564,14 +599,13 @@ static int ask_meta(dl_pyindex *p, uint32_t id, size_t ci)
 	cand *c = &k->cands[ci];
 	if (c->meta_asked || c->file == SIZE_MAX)
 		return 0;
-	ask *a = dl_malloc(sizeof *a);
+	ask *a = ask_new(p, id, ci);
 	if (a == NULL)
 		return dl_error_oom();
-	*a = (ask){p, id, ci};
 	c->meta_asked = true;
 	int rc = dl_client_meta_get(p->client, k->proj, c->file, on_meta, a);
 	if (rc != 0) {
-		dl_free(a);
+		ask_free(a);
 		c->meta_asked = false;
 	}
 	return rc;
@@ -599,7 +633,7 @@ static void on_project(dl_client *cl, const dl_client_project *pr, int rc, void 
 	dl_pyindex *p = a->p;
 	uint32_t id = a->id;
 	pkg *k = &p->pk[id];
-	dl_free(a);
+	ask_free(a);
 	k->proj_done = true;
 	k->proj_rc = rc;
 	if (rc != 0) {
@@ -669,7 +703,7 @@ static void on_meta(dl_client *cl, const dl_client_meta *m, int rc, void *user)
 	ask *a = user;
 	dl_pyindex *p = a->p;
 	cand *c = &p->pk[a->id].cands[a->cand];
-	dl_free(a);
+	ask_free(a);
 	c->meta_done = true;
 	if (rc == 0)
 		rc = take_meta(c, m);

@@ -1,0 +1,334 @@
+"""deeplock lock end to end: the real binary against nginx serving the demo
+index (demo/index.json) and small hostile variants of it.
+
+Completeness is checked against the index description itself, with pypa's
+packaging library, not with deeplock's own code: every package an installer
+would build for the target has a build environment whose packages satisfy
+its build requirements, every environment is closed under its packages'
+runtime requirements, recursively, and every locked file's hash is the
+served file's."""
+import copy
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import pytest
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    tomllib = None
+
+HERE = os.path.dirname(__file__)
+ROOT = os.path.join(HERE, "..", "..")
+sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
+import indexgen  # noqa: E402
+
+DEMO_SPEC = json.load(open(os.path.join(ROOT, "demo", "index.json")))
+DEMO_PROJECT = os.path.join(ROOT, "demo", "project")
+TARGET_ENV = {"python_version": "3.11", "python_full_version": "3.11.0", "sys_platform": "linux",
+              "platform_machine": "x86_64", "platform_python_implementation": "CPython",
+              "implementation_name": "cpython", "os_name": "posix", "platform_system": "Linux"}
+
+
+def usable_tag(tag):
+    """Whether a wheel tag installs on CPython 3.11, manylinux_2_36 x86_64."""
+    for t in tag.split("-")[0].split("."):
+        pass
+    py, abi, plat = tag.split("-")
+    plat_ok = plat == "any" or any(
+        p.endswith("_x86_64") and (p.startswith("manylinux") or p == "linux_x86_64") for p in plat.split("."))
+    py_ok = any(p in ("py3", "py2", "cp311") or (p.startswith("cp3") and abi == "abi3" and int(p[3:]) <= 11)
+                for p in py.split("."))
+    if py_ok and "py2" in py.split(".") and "py3" not in py.split("."):
+        py_ok = False
+    return plat_ok and py_ok
+
+
+class Index:
+    """The description of a generated index, queried the way a checker
+    independent of deeplock would."""
+
+    def __init__(self, spec):
+        self.projects = {canonicalize_name(n): p for n, p in spec["projects"].items()}
+
+    def info(self, name, version):
+        for v, info in self.projects[canonicalize_name(name)]["versions"].items():
+            if Version(v) == Version(version):
+                return info or {}
+        raise KeyError((name, version))
+
+    def has_usable_wheel(self, name, version):
+        wheel = self.info(name, version).get("wheel", True)
+        if wheel is False:
+            return False
+        tags = wheel if isinstance(wheel, list) else ["py3-none-any"]
+        return any(usable_tag(t) for t in tags)
+
+    def runtime_requires(self, name, version):
+        return [Requirement(r) for r in self.info(name, version).get("requires", [])]
+
+    def build_requires(self, name, version):
+        build = self.info(name, version).get("build", {})
+        reqs = [Requirement(r) for r in build.get("requires", ["setuptools>=40.8.0"])]
+        reqs += [Requirement(r) for r in build.get("setup_requires", [])]
+        return reqs
+
+
+def applies(req, extra=None):
+    if req.marker is None:
+        return True
+    env = dict(TARGET_ENV, extra=extra or "")
+    return req.marker.evaluate(env)
+
+
+def check_closed(index, packages, roots, what):
+    """Every root and every package's runtime requirement is satisfied by
+    one package of the set."""
+    by_name = {canonicalize_name(p["name"]): p for p in packages}
+    assert len(by_name) == len(packages), f"{what}: a name is locked twice"
+    todo = [r for r in roots if applies(r)]
+    for p in packages:
+        todo += [r for r in index.runtime_requires(p["name"], p["version"]) if applies(r)]
+    for req in todo:
+        got = by_name.get(canonicalize_name(req.name))
+        assert got is not None, f"{what}: {req} is not satisfied: {req.name} is not locked"
+        assert req.specifier.contains(got["version"], prereleases=True), \
+            f"{what}: {req} is not satisfied by {got['version']}"
+
+
+def check_lock(lock_path, index, index_dir, project_reqs):
+    data = open(lock_path, "rb").read()
+    doc = tomllib.loads(data.decode())
+    check_pylock_schema(doc)
+    envs = {e["id"]: e for e in doc.get("tool", {}).get("deeplock", {}).get("build-envs", [])}
+    check_closed(index, doc["packages"], project_reqs, "runtime set")
+    check_files(doc["packages"], index_dir)
+    seen = set()
+
+    def check_builds(pkgs, where):
+        for p in pkgs:
+            if index.has_usable_wheel(p["name"], p["version"]):
+                continue
+            tool = p.get("tool", {}).get("deeplock", {})
+            assert tool.get("builds-from-source") is True, f"{where}: {p['name']} must be marked as built"
+            env_id = tool.get("build-env")
+            assert env_id in envs, f"{where}: {p['name']} {p['version']} is built but has no build environment"
+            env = envs[env_id]
+            reqs = index.build_requires(p["name"], p["version"])
+            check_closed(index, env["packages"], reqs, f"build environment {env_id} of {p['name']}")
+            check_files(env["packages"], index_dir)
+            assert f"{canonicalize_name(p['name'])}=={p['version']}" in env["builds"]
+            if env_id not in seen:
+                seen.add(env_id)
+                check_builds(env["packages"], f"build environment {env_id}")
+
+    check_builds(doc["packages"], "runtime set")
+    return doc, envs
+
+
+def check_files(packages, index_dir):
+    for p in packages:
+        files = list(p.get("wheels", [])) + ([p["sdist"]] if "sdist" in p else [])
+        assert files, f"{p['name']} has no file"
+        for f in files:
+            served = open(os.path.join(index_dir, "files", f["name"]), "rb").read()
+            assert f["hashes"]["sha256"] == hashlib.sha256(served).hexdigest(), f["name"]
+            assert f["size"] == len(served)
+            assert f["url"].endswith("/files/" + f["name"])
+
+
+def check_pylock_schema(doc):
+    """PEP 751's rules for the keys deeplock writes."""
+    assert doc["lock-version"] == "1.0"
+    assert isinstance(doc["created-by"], str)
+    for env in doc.get("environments", []):
+        Marker(env)
+    assert isinstance(doc["packages"], list)
+    for p in doc["packages"]:
+        assert set(p) <= {"name", "version", "marker", "requires-python", "dependencies", "index", "vcs",
+                          "directory", "archive", "sdist", "wheels", "attestation-identities", "tool"}, p
+        assert canonicalize_name(p["name"]) == p["name"]
+        Version(p["version"])
+        assert "sdist" in p or "wheels" in p
+        for f in p.get("wheels", []) + ([p["sdist"]] if "sdist" in p else []):
+            assert set(f) <= {"name", "upload-time", "url", "path", "size", "hashes"}
+            assert "url" in f or "path" in f
+            assert f["hashes"] and all(len(h) == 64 for h in f["hashes"].values())
+        for d in p.get("dependencies", []):
+            assert set(d) <= {"name", "version", "marker", "index"}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    d = tmp_path_factory.mktemp("demo")
+    indexgen.build(DEMO_SPEC, str(d / "index"))
+    with indexgen.Server(str(d / "index")) as srv:
+        yield {"url": srv.url, "dir": d / "index", "index": Index(DEMO_SPEC)}
+
+
+def project(tmp_path, deps=None):
+    p = tmp_path / "project"
+    shutil.copytree(DEMO_PROJECT, p)
+    if deps is not None:
+        (p / "pyproject.toml").write_text(
+            '[project]\nname = "t"\nversion = "1"\ndependencies = ' + json.dumps(deps) + "\n")
+    return p
+
+
+def lock(run, tmp_path, url, *args):
+    r = run("lock", *args, "-i", url, "--cache-dir", str(tmp_path / "cache"))
+    r.out, r.err = r.out.decode(), r.err.decode()
+    return r
+
+
+@pytest.mark.skipif(tomllib is None, reason="needs Python 3.11's tomllib")
+def test_demo_lock_is_complete_and_hashed(run, demo, tmp_path):
+    p = project(tmp_path)
+    r = lock(run, tmp_path, demo["url"], str(p))
+    assert r.rc == 0, r.err
+    roots = [Requirement(x) for x in tomllib.loads((p / "pyproject.toml").read_text())["project"]["dependencies"]]
+    doc, envs = check_lock(p / "pylock.toml", demo["index"], demo["dir"], roots)
+    names = {x["name"] for x in doc["packages"]}
+    assert {"requests", "cryptography", "pyyaml", "demo-cycle-a", "cffi"} <= names
+    # cryptography builds with setuptools-rust; pyyaml with Cython < 3.
+    crypto = next(x for x in doc["packages"] if x["name"] == "cryptography")
+    env = envs[crypto["tool"]["deeplock"]["build-env"]]
+    assert "setuptools-rust" in {x["name"] for x in env["packages"]}
+    # The project's own build environment (flit_core, which builds itself).
+    assert any(e["builds"] == ["<project>"] for e in envs.values())
+    assert "3 packages will run code at install time" in r.err
+    assert "cryptography 41.0.7 (no compatible wheel): <project> -> cryptography==41.0.7" in r.err
+
+
+@pytest.mark.skipif(tomllib is None, reason="needs Python 3.11's tomllib")
+def test_build_deps_all_expands_everything_and_reports_the_cycle(run, demo, tmp_path):
+    p = project(tmp_path)
+    r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "all")
+    assert r.rc == 0, r.err
+    doc = tomllib.loads((p / "pylock.toml").read_text())
+    for pkg in doc["packages"]:
+        if "sdist" in pkg:
+            assert "build-env" in pkg["tool"]["deeplock"], pkg["name"]
+    notes = doc["tool"]["deeplock"]["notes"]
+    assert "build cycle: demo-cycle-a==1.0 -> [build] demo-cycle-b==1.0 -> [build] demo-cycle-a==1.0" in notes
+    assert doc["tool"]["deeplock"]["build-policy"] == "all"
+
+
+def test_byte_identical_across_runs_and_caches(run, demo, tmp_path):
+    p = project(tmp_path)
+    assert lock(run, tmp_path, demo["url"], str(p)).rc == 0
+    first = (p / "pylock.toml").read_bytes()
+    assert lock(run, tmp_path, demo["url"], str(p)).rc == 0
+    assert (p / "pylock.toml").read_bytes() == first
+    shutil.rmtree(tmp_path / "cache")
+    assert lock(run, tmp_path, demo["url"], str(p), "--no-cache").rc == 0
+    assert (p / "pylock.toml").read_bytes() == first
+
+
+def test_check_and_forbid_sdist(run, demo, tmp_path):
+    p = project(tmp_path)
+    r = lock(run, tmp_path, demo["url"], str(p), "--check")
+    assert r.rc == 1 and "missing" in r.err
+    assert lock(run, tmp_path, demo["url"], str(p)).rc == 0
+    r = lock(run, tmp_path, demo["url"], str(p), "--check")
+    assert r.rc == 0, r.err
+    text = (p / "pyproject.toml").read_text().replace('"pyyaml>=6",\n', "")
+    (p / "pyproject.toml").write_text(text)
+    r = lock(run, tmp_path, demo["url"], str(p), "--check")
+    assert r.rc == 1 and "out of date" in r.err
+    before = (p / "pylock.toml").read_bytes()
+    r = lock(run, tmp_path, demo["url"], str(p), "--forbid-sdist")
+    assert r.rc == 1
+    assert "--forbid-sdist: 2 packages would run code at install time" in r.err
+    assert "cryptography 41.0.7 (no compatible wheel): <project> -> cryptography==41.0.7" in r.err
+    assert (p / "pylock.toml").read_bytes() == before
+
+
+def hostile(tmp_path, mutate):
+    spec = copy.deepcopy(DEMO_SPEC)
+    mutate(spec["projects"])
+    d = tmp_path / "hostile-index"
+    indexgen.build(spec, str(d))
+    return d
+
+
+def keep_old_lock(p):
+    (p / "pylock.toml").write_text("# the previous lock\n")
+
+
+def assert_old_lock(p):
+    assert (p / "pylock.toml").read_text() == "# the previous lock\n"
+    assert [f for f in os.listdir(p) if f.startswith(".pylock")] == []
+
+
+def test_unsatisfiable_build_requirement_leaves_the_old_lock(run, tmp_path):
+    def mutate(projects):
+        projects["pyyaml"]["versions"]["6.0.1"]["build"]["requires"] = ["setuptools", "cython>=99"]
+    d = hostile(tmp_path, mutate)
+    p = project(tmp_path, ["pyyaml"])
+    keep_old_lock(p)
+    with indexgen.Server(str(d)) as srv:
+        r = lock(run, tmp_path, srv.url, str(p))
+    assert r.rc == 1
+    assert "cannot resolve the build environment of pyyaml 6.0.1" in r.err
+    assert "cython" in r.err
+    assert_old_lock(p)
+
+
+def test_cycle_without_wheels_fails_naming_it(run, tmp_path):
+    def mutate(projects):
+        projects["demo-cycle-b"]["versions"]["1.0"]["wheel"] = False
+    d = hostile(tmp_path, mutate)
+    p = project(tmp_path, ["demo-cycle-a"])
+    keep_old_lock(p)
+    with indexgen.Server(str(d)) as srv:
+        r = lock(run, tmp_path, srv.url, str(p))
+    assert r.rc == 1
+    assert "build cycle: demo-cycle-a==1.0 -> [build] demo-cycle-b==1.0 -> [build] demo-cycle-a==1.0" in r.err
+    assert "no installer can build" in r.err
+    assert_old_lock(p)
+
+
+def test_hash_mismatch_leaves_the_old_lock(run, tmp_path):
+    d = hostile(tmp_path, lambda projects: None)
+    sdist = d / "files" / "pyyaml-6.0.1.tar.gz"
+    sdist.write_bytes(sdist.read_bytes() + b"tampered")
+    p = project(tmp_path, ["pyyaml"])
+    keep_old_lock(p)
+    with indexgen.Server(str(d)) as srv:
+        r = lock(run, tmp_path, srv.url, str(p))
+    assert r.rc == 1
+    assert "hash mismatch" in r.err and "pyyaml-6.0.1.tar.gz" in r.err
+    assert_old_lock(p)
+
+
+def test_index_down_midway_leaves_the_old_lock(run, tmp_path):
+    d = hostile(tmp_path, lambda projects: None)
+    p = project(tmp_path, ["pyyaml"])
+    with indexgen.Server(str(d)) as srv:
+        url = srv.url
+        # Runtime pages cached, build environments not yet fetched.
+        assert lock(run, tmp_path, url, str(p), "--build-deps", "none").rc == 0
+    keep_old_lock(p)
+    r = lock(run, tmp_path, url, str(p), "--retries", "0", "--timeout", "2")
+    assert r.rc == 1
+    assert "127.0.0.1" in r.err
+    assert_old_lock(p)
+
+
+def test_usage_and_input_errors(run, tmp_path):
+    r = run("lock", "--build-deps", "some")
+    assert r.rc == 2 and b"needed, all or none" in r.err
+    (tmp_path / "req.txt").write_text("alpha\n--pre\n")
+    r = run("lock", "-r", str(tmp_path / "req.txt"), "--offline", "--cache-dir", str(tmp_path / "c"))
+    assert r.rc == 1 and f"{tmp_path / 'req.txt'}:2: option '--pre'".encode() in r.err
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = "requests"\n')
+    r = run("lock", str(tmp_path), "--offline", "--cache-dir", str(tmp_path / "c"))
+    assert r.rc == 1 and b"pyproject.toml:4:16" in r.err and b"must be an array" in r.err
