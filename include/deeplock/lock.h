@@ -138,6 +138,20 @@ int dl_lock_export_build_constraints(const dl_lock *lock, dl_buf *out, size_t *c
  */
 int dl_lock_write_env_pylock(const dl_lock *lock, const char *id, dl_buf *out);
 
+/*
+ * Read a pylock.toml (deeplock's, or any PEP 751 lock: the tool tables are
+ * optional) back into the model, for export, tree, why and --check.
+ * Returns 0 and *out (free with dl_lock_doc_free; the model is
+ * dl_lock_doc_lock), DL_EPARSE with "<source>:<line>:<column>: ..." for
+ * malformed TOML or a key of the wrong type or a missing required key,
+ * DL_EUNSUPPORTED for a lock-version other than 1.x.  Keys it does not
+ * know are ignored (PEP 751 lets tools add them).  It checks no hash.
+ */
+typedef struct dl_lock_doc dl_lock_doc;
+int dl_lock_read_pylock(dl_lock_doc **out, const char *data, size_t len, const char *source);
+const dl_lock *dl_lock_doc_lock(const dl_lock_doc *d);
+void dl_lock_doc_free(dl_lock_doc *d);
+
 /* ------------------------------------------------------------------ */
 /* The lock engine                                                      */
 

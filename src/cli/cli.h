@@ -88,6 +88,12 @@ int dl_cli_cache_root(const dl_cli_net *n, char **out);
 /* `deeplock lock` (lock_cmd.c). */
 int dl_cli_lock(int argc, char **argv);
 
+/* `deeplock export|tree|why|graph` (export_cmd.c). */
+int dl_cli_export(int argc, char **argv);
+int dl_cli_tree(int argc, char **argv);
+int dl_cli_why(int argc, char **argv);
+int dl_cli_graph(int argc, char **argv);
+
 /* `deeplock cache dir|size|clean` (cache_cmd.c). */
 int dl_cli_cache(int argc, char **argv);
 

@@ -12,6 +12,10 @@
 
 static const dl_cli_command commands[] = {
 	{"lock", "lock a project and every build environment into pylock.toml", dl_cli_lock},
+	{"export", "write a lock as requirements, build constraints or one build environment", dl_cli_export},
+	{"tree", "show the locked packages as a tree, build environments included", dl_cli_tree},
+	{"why", "show every path from the project to a package", dl_cli_why},
+	{"graph", "print the lock as a Graphviz graph", dl_cli_graph},
 	{"cache", "show or clean deeplock's cache", dl_cli_cache},
 	/* Hidden: the parsers on the command line, for testing from outside. */
 	{"debug", NULL, dl_cli_debug},

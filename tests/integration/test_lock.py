@@ -332,3 +332,82 @@ def test_usage_and_input_errors(run, tmp_path):
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = "requests"\n')
     r = run("lock", str(tmp_path), "--offline", "--cache-dir", str(tmp_path / "c"))
     assert r.rc == 1 and b"pyproject.toml:4:16" in r.err and b"must be an array" in r.err
+
+
+@pytest.fixture(scope="module")
+def demo_lock(demo, tmp_path_factory):
+    from conftest import Run  # noqa: F401
+    import subprocess
+    d = tmp_path_factory.mktemp("demo-lock")
+    p = d / "project"
+    shutil.copytree(DEMO_PROJECT, p)
+    proc = subprocess.run([os.environ["DEEPLOCK"], "lock", str(p), "-i", demo["url"], "--cache-dir", str(d / "c")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return p / "pylock.toml"
+
+
+def text(run, *args):
+    r = run(*args)
+    r.out, r.err = r.out.decode(), r.err.decode()
+    return r
+
+
+def test_export_requirements_and_constraints(run, demo_lock, tmp_path):
+    r = text(run, "export", "--lock", str(demo_lock))
+    assert r.rc == 0, r.err
+    assert "requests==2.31.0 \\\n    --hash=sha256:" in r.out
+    assert "pyyaml==6.0.1 \\\n" in r.out and "# built from source in build environment cython+setuptools+wheel-" in r.out
+    r = text(run, "export", "--lock", str(demo_lock), "--format", "build-constraints", "-o", str(tmp_path / "bc.txt"))
+    assert r.rc == 0, r.err
+    lines = (tmp_path / "bc.txt").read_text().splitlines()
+    assert "setuptools==69.0.2" in lines and "setuptools-rust==1.8.1" in lines
+    env_id = next(l.split('"')[1] for l in demo_lock.read_text().splitlines() if l.startswith('id = "cython+'))
+    r = text(run, "export", "--lock", str(demo_lock), "--build-env", env_id, "--format", "pylock")
+    assert r.rc == 0, r.err
+    doc = tomllib.loads(r.out)
+    check_pylock_schema(doc)
+    assert {p["name"] for p in doc["packages"]} == {"cython", "setuptools", "wheel"}
+    r = text(run, "export", "--lock", str(demo_lock), "--build-env", "nope", "--format", "pylock")
+    assert r.rc == 1 and "no build environment 'nope'" in r.err
+    r = text(run, "export", "--lock", str(demo_lock), "--format", "pylock")
+    assert r.rc == 2
+
+
+def test_export_flags_conflicting_build_pins(run, tmp_path):
+    (tmp_path / "pylock.toml").write_text(
+        'lock-version = "1.0"\ncreated-by = "deeplock"\npackages = []\n'
+        '[[tool.deeplock.build-envs]]\nid = "a"\n[[tool.deeplock.build-envs.packages]]\n'
+        'name = "setuptools"\nversion = "68.0.0"\nwheels = [{ name = "s.whl", url = "u", hashes = { sha256 = "'
+        + "a" * 64 + '" } }]\n'
+        '[[tool.deeplock.build-envs]]\nid = "b"\n[[tool.deeplock.build-envs.packages]]\n'
+        'name = "setuptools"\nversion = "69.0.2"\nwheels = [{ name = "s.whl", url = "u", hashes = { sha256 = "'
+        + "b" * 64 + '" } }]\n')
+    r = text(run, "export", "--lock", str(tmp_path / "pylock.toml"), "--format", "build-constraints")
+    assert r.rc == 0, r.err
+    assert "setuptools==" not in "\n".join(l for l in r.out.splitlines() if not l.startswith("#"))
+    assert "#   setuptools==68.0.0 in a" in r.out and "#   setuptools==69.0.2 in b" in r.out
+    assert "1 package is pinned to different versions" in r.err
+
+
+def test_tree_why_graph(run, demo_lock):
+    r = text(run, "tree", "--lock", str(demo_lock))
+    assert r.rc == 0, r.err
+    assert "|-- cryptography 41.0.7  (built from source in cffi+setuptools-rust+setuptools-" in r.out
+    assert "[build] setuptools-rust 1.8.1" in r.out
+    r = text(run, "why", "semantic_version", "--lock", str(demo_lock))
+    assert r.rc == 0, r.err
+    assert r.out.splitlines() == [
+        "<project> -> cryptography==41.0.7 -> [build in " + next(
+            l.split('"')[1] for l in demo_lock.read_text().splitlines() if l.startswith('id = "cffi+'))
+        + "] -> setuptools-rust==1.8.1 -> semantic-version==2.10.0"]
+    r = text(run, "why", "nonexistent", "--lock", str(demo_lock))
+    assert r.rc == 1 and "nonexistent is not in" in r.err
+    r = text(run, "graph", "--lock", str(demo_lock))
+    assert r.rc == 0 and r.out.startswith("digraph deeplock {")
+    assert 'style=dashed, color=red, label="build"' in r.out
+    assert r.out.count("subgraph") == demo_lock.read_text().splitlines().count("[[tool.deeplock.build-envs]]")
+    r = text(run, "tree", "--lock", str(demo_lock), "--invert", "setuptools")
+    assert "`-- required by setuptools-rust==1.8.1" in r.out
+    r = text(run, "tree", "--lock", "/nonexistent/pylock.toml")
+    assert r.rc == 1

@@ -256,6 +256,46 @@ static void test_env_id(void **state)
 	dl_free(x);
 }
 
+static void test_read_roundtrip(void **state)
+{
+	(void)state;
+	make_lock();
+	dl_buf out = DL_BUF_INIT, again = DL_BUF_INIT;
+	assert_int_equal(dl_lock_write_pylock(&lock, &out), 0);
+	dl_lock_doc *d = NULL;
+	assert_int_equal(dl_lock_read_pylock(&d, out.ptr, out.len, "pylock.toml"), 0);
+	const dl_lock *l = dl_lock_doc_lock(d);
+	assert_int_equal(l->n_packages, 2);
+	assert_int_equal(l->n_envs, 1);
+	assert_string_equal(l->packages[1].build_env, "setuptools+wheel-x");
+	assert_true(l->packages[1].builds_from_source);
+	assert_string_equal(l->packages[0].wheels[1].upload_time, "2024-01-01T00:00:00Z");
+	assert_int_equal(dl_lock_write_pylock(l, &again), 0);
+	assert_string_equal(out.ptr, again.ptr);
+	dl_lock_doc_free(d);
+	dl_buf_free(&out);
+	dl_buf_free(&again);
+
+	static const char wrong_type[] = "lock-version = \"1.0\"\ncreated-by = \"x\"\n[[packages]]\nname = 3\n";
+	assert_int_equal(dl_lock_read_pylock(&d, wrong_type, sizeof wrong_type - 1, "p.toml"), DL_EPARSE);
+	assert_string_equal(dl_error_last()->message, "p.toml:4:8: 'packages[0].name' must be a string, found integer");
+	static const char v2[] = "lock-version = \"2.0\"\npackages = []\n";
+	assert_int_equal(dl_lock_read_pylock(&d, v2, sizeof v2 - 1, "p.toml"), DL_EUNSUPPORTED);
+	assert_non_null(strstr(dl_error_last()->message, "p.toml:1:16: lock-version '2.0' is not supported"));
+	static const char nohash[] = "lock-version = \"1.0\"\n[[packages]]\nname = \"a\"\nsdist = { url = \"u\" }\n";
+	assert_int_equal(dl_lock_read_pylock(&d, nohash, sizeof nohash - 1, "p.toml"), DL_ENOTFOUND);
+	assert_non_null(strstr(dl_error_last()->message, "missing key 'hashes'"));
+}
+
+static int read_all(void *ctx)
+{
+	const dl_buf *text = ctx;
+	dl_lock_doc *d = NULL;
+	int rc = dl_lock_read_pylock(&d, text->ptr, text->len, "pylock.toml");
+	dl_lock_doc_free(d);
+	return rc;
+}
+
 static int write_all(void *ctx)
 {
 	(void)ctx;
@@ -280,6 +320,10 @@ static void test_allocation_failures(void **state)
 	(void)state;
 	make_lock();
 	dltest_each_alloc_failure(write_all, NULL);
+	dl_buf text = DL_BUF_INIT;
+	assert_int_equal(dl_lock_write_pylock(&lock, &text), 0);
+	dltest_each_alloc_failure(read_all, &text);
+	dl_buf_free(&text);
 }
 
 int main(void)
@@ -287,7 +331,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pylock_exact_text),  cmocka_unit_test(test_requirements_export),
 	    cmocka_unit_test(test_build_constraints),  cmocka_unit_test(test_env_pylock_and_errors),
-	    cmocka_unit_test(test_env_id),             cmocka_unit_test(test_allocation_failures),
+	    cmocka_unit_test(test_env_id),             cmocka_unit_test(test_read_roundtrip),
+	    cmocka_unit_test(test_allocation_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
