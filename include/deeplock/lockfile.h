@@ -14,9 +14,11 @@
  *
  * Formats: pylock.toml (PEP 751, lock-version 1.x), poetry.lock (lock-version
  * 1.x and 2.x), pdm.lock (lock_version 4.x), Pipfile.lock (pipfile-spec up to
- * 6) and uv.lock (version 1).  Requirements files are read by the
- * requirements-file reader; DL_LOCKFILE_REQUIREMENTS exists so detection can
- * name them, and dl_lockfile_parse refuses it with DL_EUNSUPPORTED.
+ * 6), uv.lock (version 1) and requirements files as lock tools write them
+ * (pip-compile, `uv pip compile`, `pdm export`, pip freeze: one requirement
+ * per logical line, `--hash` options, `# via` annotations, which become the
+ * dependency edges of the packages they name; nested -r/-c files are not
+ * followed, since a lock must stand alone, and are reported instead).
  *
  * Every package, file, hash, dependency and most fields carry the 1-based
  * line and column they came from (0:0 when the format or the field gives
@@ -241,8 +243,8 @@ int dl_lockfile_detect(const char *path, const char *data, size_t len, dl_lockfi
  * be NUL-terminated and is not referenced after the call.
  *
  * Returns DL_EPARSE with "<source>:<line>:<column>: <what was expected>" for
- * malformed input, DL_EUNSUPPORTED for a newer major format version and for
- * DL_LOCKFILE_REQUIREMENTS, DL_ELIMIT over DL_LOCKFILE_MAX_INPUT or a nesting
+ * malformed input, DL_EUNSUPPORTED for a newer major format version or a
+ * requirements file that includes others (-r, -c), DL_ELIMIT over DL_LOCKFILE_MAX_INPUT or a nesting
  * limit, DL_EINVAL for an unknown format, DL_ENOMEM.  *out is untouched on
  * failure.  It reads what the lock says; it does not resolve, fetch, check
  * hashes against files or check that dependencies name locked packages.

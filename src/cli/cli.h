@@ -94,6 +94,9 @@ int dl_cli_tree(int argc, char **argv);
 int dl_cli_why(int argc, char **argv);
 int dl_cli_graph(int argc, char **argv);
 
+/* `deeplock audit` (audit_cmd.c). */
+int dl_cli_audit(int argc, char **argv);
+
 /* `deeplock cache dir|size|clean` (cache_cmd.c). */
 int dl_cli_cache(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 
 static const dl_cli_command commands[] = {
 	{"lock", "lock a project and every build environment into pylock.toml", dl_cli_lock},
+	{"audit", "show what other tools' lock files leave unpinned, build environments first", dl_cli_audit},
 	{"export", "write a lock as requirements, build constraints or one build environment", dl_cli_export},
 	{"tree", "show the locked packages as a tree, build environments included", dl_cli_tree},
 	{"why", "show every path from the project to a package", dl_cli_why},

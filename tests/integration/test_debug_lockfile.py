@@ -102,9 +102,9 @@ def test_errors_are_positioned(run, tmp_path):
     r = run("debug", "lockfile", write(tmp_path, "poetry.lock", bad))
     assert r.rc == 1
     assert "poetry.lock:3:11: 'package[0].version' must be a string, found integer" in r.err.decode()
-    r = run("debug", "lockfile", write(tmp_path, "requirements.txt", "six==1.0\n"))
+    r = run("debug", "lockfile", write(tmp_path, "requirements.txt", "six==1.0\n-r other.txt\n"))
     assert r.rc == 1
-    assert "requirements-file reader" in r.err.decode()
+    assert "requirements.txt:2:1: '-r other.txt' includes another file" in r.err.decode()
     r = run("debug", "lockfile", write(tmp_path, "mystery", "[tool]\nx = 1\n"))
     assert r.rc == 1
     assert "cannot tell the lock-file format" in r.err.decode()

@@ -570,8 +570,43 @@ static void test_uv_errors(void **state)
 static void test_requirements_and_bad_format(void **state)
 {
 	(void)state;
-	parse_fails(DL_LOCKFILE_REQUIREMENTS, "a==1\n", "requirements.txt", DL_EUNSUPPORTED,
-	            "requirements.txt: requirements files are read by the requirements-file reader");
+	static const char reqs[] = "# generated\n-i https://pypi.org/simple\n"
+	                           "a==1.0 ; python_version < \"3.12\" \\\n"
+	                           "    --hash=sha256:" "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef \\\n"
+	                           "    --hash=sha256:" "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n"
+	                           "    # via b\n"
+	                           "b==2  # via -r requirements.in\n"
+	                           "c>=1\n"
+	                           "    # via\n    #   a\n    #   b\n"
+	                           "-e ./local\n";
+	dl_lockfile *lk = NULL;
+	assert_int_equal(dl_lockfile_parse(&lk, DL_LOCKFILE_REQUIREMENTS, reqs, sizeof reqs - 1, "r.txt"), 0);
+	assert_int_equal(lk->n_packages, 4);
+	assert_string_equal(lk->packages[0].name, "a");
+	assert_string_equal(lk->packages[0].version, "1.0");
+	assert_string_equal(lk->packages[0].marker, "python_version < \"3.12\"");
+	assert_int_equal(lk->packages[0].pos.line, 3);
+	assert_int_equal(lk->packages[0].n_files, 1);
+	assert_int_equal(lk->packages[0].files[0].n_hashes, 2);
+	assert_null(lk->packages[2].version);
+	assert_int_equal(lk->packages[2].pos.line, 8);
+	assert_int_equal(lk->packages[3].source.kind, DL_LOCKFILE_SOURCE_DIRECTORY);
+	assert_true(lk->packages[3].source.editable);
+	/* via: b requires a and c; a requires c */
+	assert_int_equal(lk->packages[1].n_deps, 2);
+	assert_string_equal(lk->packages[1].deps[0].normalized_name, "a");
+	assert_string_equal(lk->packages[1].deps[1].normalized_name, "c");
+	assert_int_equal(lk->packages[0].n_deps, 1);
+	assert_int_equal(lk->n_indexes, 1);
+	assert_string_equal(lk->indexes[0].url, "https://pypi.org/simple");
+	dl_lockfile_free(lk);
+	parse_fails(DL_LOCKFILE_REQUIREMENTS, "a==1\n-r base.txt\n", "requirements.txt", DL_EUNSUPPORTED,
+	            "requirements.txt:2:1: '-r base.txt' includes another file");
+	parse_fails(DL_LOCKFILE_REQUIREMENTS, "a==1\n  --frobnicate\n", "requirements.txt", DL_EPARSE,
+	            "requirements.txt:2:3: unknown option '--frobnicate'");
+	parse_fails(DL_LOCKFILE_REQUIREMENTS, "a==1 --hash=sha256:xyz\n", "requirements.txt", DL_EPARSE,
+	            "requirements.txt:1:1: invalid hash");
+	parse_fails(DL_LOCKFILE_REQUIREMENTS, "a ==\n", "requirements.txt", DL_EPARSE, "requirements.txt:1:1: ");
 	parse_fails((dl_lockfile_format)42, "", "x", DL_EINVAL, "x: unknown lock-file format 42");
 	char big = 'x';
 	dl_lockfile *lock = NULL;

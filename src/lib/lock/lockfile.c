@@ -615,12 +615,8 @@ int dl_lockfile_parse(dl_lockfile **out, dl_lockfile_format fmt, const char *dat
 	case DL_LOCKFILE_POETRY:
 	case DL_LOCKFILE_PDM:
 	case DL_LOCKFILE_PIPFILE:
-	case DL_LOCKFILE_UV: break;
-	case DL_LOCKFILE_REQUIREMENTS:
-		return dl_error_set(DL_EUNSUPPORTED,
-		                    "%s: requirements files are read by the requirements-file reader, not the "
-		                    "lock-file readers",
-		                    src);
+	case DL_LOCKFILE_UV:
+	case DL_LOCKFILE_REQUIREMENTS: break;
 	default: return dl_error_set(DL_EINVAL, "%s: unknown lock-file format %d", src, (int)fmt);
 	}
 	if (len > DL_LOCKFILE_MAX_INPUT)
@@ -647,6 +643,8 @@ int dl_lockfile_parse(dl_lockfile **out, dl_lockfile_format fmt, const char *dat
 	ctx.source = src_copy;
 	if (fmt == DL_LOCKFILE_PIPFILE) {
 		rc = dl_lf_read_pipfile(&ctx, data != NULL ? data : "", len);
+	} else if (fmt == DL_LOCKFILE_REQUIREMENTS) {
+		rc = dl_lf_read_requirements(&ctx, data != NULL ? data : "", len);
 	} else {
 		dl_toml_parse_options opts = DL_TOML_PARSE_OPTIONS_INIT;
 		opts.max_input = DL_LOCKFILE_MAX_INPUT;

@@ -27,6 +27,7 @@ int dl_lf_read_poetry(lf_ctx *ctx, const dl_toml_value *root);
 int dl_lf_read_pdm(lf_ctx *ctx, const dl_toml_value *root);
 int dl_lf_read_uv(lf_ctx *ctx, const dl_toml_value *root);
 int dl_lf_read_pipfile(lf_ctx *ctx, const char *data, size_t len);
+int dl_lf_read_requirements(lf_ctx *ctx, const char *data, size_t len);
 
 /* A missing required key is malformed input: turn dl_toml_get's
  * DL_ENOTFOUND into DL_EPARSE, stored error included; other codes pass. */
