@@ -59,5 +59,6 @@ int dl_cli_debug_metadata(int argc, char **argv);     /* debug_dist.c */
 int dl_cli_debug_tags(int argc, char **argv);         /* debug_dist.c */
 int dl_cli_debug_name(int argc, char **argv);         /* debug.c */
 int dl_cli_debug_scenario(int argc, char **argv);     /* debug_scenario.c */
+int dl_cli_debug_wheel_metadata(int argc, char **argv); /* debug_zip.c */
 
 #endif

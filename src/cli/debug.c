@@ -24,6 +24,7 @@ static const dl_cli_command debug_commands[] = {
 	{"metadata", "core metadata (METADATA, PKG-INFO) as JSON", dl_cli_debug_metadata},
 	{"tags", "wheel tags a target supports, in priority order", dl_cli_debug_tags},
 	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
+	{"wheel-metadata", "a local wheel's METADATA read through the lazy tail/range protocol", dl_cli_debug_wheel_metadata},
 };
 
 #define N_DEBUG (sizeof(debug_commands) / sizeof(debug_commands[0]))
