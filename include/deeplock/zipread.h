@@ -10,9 +10,10 @@
  *      is smaller) and call dl_zipdir_parse on them;
  *   2. when it returns DL_ZIP_NEED_MORE, fetch the bytes [need.offset,
  *      tail_offset) that are missing, prepend them to the tail and call it
- *      again (the new tail starts at need.offset); a second "need more" can
- *      happen only once more (a ZIP64 record, then a large central
- *      directory), and each asks for strictly more than was held;
+ *      again (the new tail starts at need.offset).  Each answer asks for
+ *      strictly more than was held, and there are at most three: the
+ *      comment's search window (only for comments near 64 KiB), the ZIP64
+ *      end records, the central directory;
  *   3. find the member (dl_zipdir_find_wheel_metadata), ask which bytes it
  *      occupies (dl_zipdir_member_range), fetch them unless the tail already
  *      covers them, and decode them with dl_zip_member_extract, which may in
