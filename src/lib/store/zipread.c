@@ -229,7 +229,7 @@ static int parse_entries(dl_zipdir *d, const view *v, uint64_t cd_size, const dl
 		if (rd32(h) != SIG_CENTRAL)
 			return dl_error_set(DL_EPARSE, "%s: central directory entry %zu at offset %" PRIu64 " does not start with the signature PK\\1\\2",
 			                    d->name, i, at);
-		uint16_t flags = rd16(h + 8), method = rd16(h + 10);
+		uint16_t needed = rd16(h + 6), flags = rd16(h + 8), method = rd16(h + 10);
 		uint32_t crc = rd32(h + 16);
 		uint64_t csize = rd32(h + 20), usize = rd32(h + 24);
 		size_t nlen = rd16(h + 28), xlen = rd16(h + 30), clen = rd16(h + 32);
@@ -259,6 +259,11 @@ static int parse_entries(dl_zipdir *d, const view *v, uint64_t cd_size, const dl
 		if (flags & (FLAG_ENCRYPTED | FLAG_STRONG | FLAG_CD_MASKED))
 			return dl_error_set(DL_EUNSUPPORTED, "%s: central directory entry %zu ('%s') is encrypted (flags 0x%04x)",
 			                    d->name, i, nb, flags);
+		/* zipfile refuses an archive whose members need a zip version
+		 * above 6.3 (the low byte; the high byte is reserved there). */
+		if ((needed & 0xFF) > 63)
+			return dl_error_set(DL_EUNSUPPORTED, "%s: central directory entry %zu ('%s') needs zip version %u.%u to extract; Python's zipfile reads up to 6.3",
+			                    d->name, i, nb, (needed & 0xFF) / 10, (needed & 0xFF) % 10);
 		int rc = parse_extra(d, i, nb, rest + nlen, xlen, &usize, &csize, &loff, &disk);
 		if (rc < 0)
 			return rc;
@@ -368,15 +373,26 @@ int dl_zipdir_parse(dl_zipdir **out, dl_zip_range *need, const void *tail, size_
 		                    name, file_size);
 	view v = {tail, tail_offset, tail_len};
 
-	/* The end record: the last signature in the search window. */
+	/* The end record, found as zipfile finds it: a record without comment
+	 * in the last 22 bytes, else the last signature in the search window
+	 * (which must leave room for a whole record). */
 	uint64_t window = file_size - EOCD_SIZE > MAX_COMMENT ? file_size - EOCD_SIZE - MAX_COMMENT : 0;
-	uint64_t lo = window > tail_offset ? window : tail_offset;
 	uint64_t eocd = UINT64_MAX;
-	for (uint64_t pos = file_size - EOCD_SIZE + 1; pos-- > lo;) {
+	const unsigned char *last = view_at(&v, file_size - EOCD_SIZE, EOCD_SIZE);
+	if (last == NULL) {
+		set_need(need, file_size - EOCD_SIZE, file_size);
+		return DL_ZIP_NEED_MORE;
+	}
+	if (rd32(last) == SIG_EOCD && rd16(last + 20) == 0)
+		eocd = file_size - EOCD_SIZE;
+	uint64_t lo = window > tail_offset ? window : tail_offset;
+	for (uint64_t pos = file_size - 4 + 1; eocd == UINT64_MAX && pos-- > lo;) {
 		const unsigned char *p = view_at(&v, pos, 4);
 		if (p != NULL && rd32(p) == SIG_EOCD) {
+			if (file_size - pos < EOCD_SIZE)
+				return dl_error_set(DL_EPARSE, "%s: the last end of central directory signature (PK\\5\\6), at offset %" PRIu64 ", leaves no room for the record (%" PRIu64 " of 22 bytes)",
+				                    name, pos, file_size - pos);
 			eocd = pos;
-			break;
 		}
 	}
 	if (eocd == UINT64_MAX) {
