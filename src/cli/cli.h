@@ -120,5 +120,6 @@ int dl_cli_debug_index_page(int argc, char **argv);   /* debug_index.c */
 int dl_cli_debug_index(int argc, char **argv);        /* debug_index.c */
 int dl_cli_debug_scenario(int argc, char **argv);     /* debug_scenario.c */
 int dl_cli_debug_lockfile(int argc, char **argv);     /* debug_lockfile.c */
+int dl_cli_debug_wheel_metadata(int argc, char **argv); /* debug_zip.c */
 
 #endif

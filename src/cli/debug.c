@@ -27,6 +27,7 @@ static const dl_cli_command debug_commands[] = {
 	{"index", "ask the index for projects (and their metadata); JSON out", dl_cli_debug_index},
 	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
 	{"lockfile", "another tool's lock file as deeplock's lock-file model", dl_cli_debug_lockfile},
+	{"wheel-metadata", "a local wheel's METADATA read through the lazy tail/range protocol", dl_cli_debug_wheel_metadata},
 };
 
 #define N_DEBUG (sizeof(debug_commands) / sizeof(debug_commands[0]))
