@@ -30,9 +30,13 @@
  * How a file's metadata is read, cheapest first:
  *   wheels: the PEP 658 ".metadata" file when the page offers it (checked
  *   against its hash when the page gives one, and cached by that hash so a
- *   warm run asks nothing); otherwise the whole wheel through the artifact
- *   cache (by its sha256 when the page gives one) and METADATA read from
- *   the zip.  sdists: the whole archive through the artifact cache, its
+ *   warm run asks nothing); otherwise, over http(s), the zip's central
+ *   directory and the METADATA member only, with HTTP range requests (what
+ *   pip calls a lazy wheel; zipread.h), the result cached under the wheel's
+ *   sha256; a server that ignores ranges just sends the whole wheel, which
+ *   is then read as such; any other failure of the range protocol falls
+ *   back to downloading the whole wheel through the artifact cache, with a
+ *   warning.  sdists: the whole archive through the artifact cache, its
  *   hash checked, then read statically (sdist.h): PKG-INFO, pyproject.toml,
  *   setup.cfg, setup.py, never executed.  A file whose page sha256 does not
  *   match its bytes is an error naming the file; a file without a sha256
@@ -113,10 +117,11 @@ typedef struct dl_client_project {
 typedef enum dl_client_meta_via {
 	DL_CLIENT_VIA_PEP658 = 0, /* the index's .metadata file */
 	DL_CLIENT_VIA_WHEEL,      /* read from the downloaded wheel */
-	DL_CLIENT_VIA_SDIST       /* read statically from the downloaded sdist */
+	DL_CLIENT_VIA_SDIST,      /* read statically from the downloaded sdist */
+	DL_CLIENT_VIA_RANGE       /* read out of the wheel with HTTP range requests ("lazy wheel") */
 } dl_client_meta_via;
 
-/* "pep658", "wheel" or "sdist".  Static. */
+/* "pep658", "wheel", "sdist" or "range".  Static. */
 const char *dl_client_meta_via_name(dl_client_meta_via via);
 
 /* What one file says about its release.  Borrowed from the client. */
@@ -187,6 +192,8 @@ typedef struct dl_client_stats {
 	uint64_t metadata;       /* metadata questions answered */
 	uint64_t via_pep658;     /* of those, answered by .metadata files */
 	uint64_t via_download;   /* of those, by downloading the whole file */
+	uint64_t via_range;      /* of those, by range requests into the wheel */
+	uint64_t range_requests; /* range requests made */
 	uint64_t artifact_hits;  /* whole files or .metadata found in the artifact cache */
 	uint64_t bytes_artifacts;/* bytes of downloaded wheels and sdists */
 } dl_client_stats;

@@ -430,6 +430,8 @@ int dl_cli_debug_index(int argc, char **argv)
 		json_object_set_new(s, "metadata", json_integer((json_int_t)cs.metadata));
 		json_object_set_new(s, "via-pep658", json_integer((json_int_t)cs.via_pep658));
 		json_object_set_new(s, "via-download", json_integer((json_int_t)cs.via_download));
+		json_object_set_new(s, "via-range", json_integer((json_int_t)cs.via_range));
+		json_object_set_new(s, "range-requests", json_integer((json_int_t)cs.range_requests));
 		json_object_set_new(s, "artifact-hits", json_integer((json_int_t)cs.artifact_hits));
 		json_object_set_new(out, "stats", s);
 	}

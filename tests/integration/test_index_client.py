@@ -244,3 +244,70 @@ def test_usage_errors(run, tmp_path):
     assert r.rc == 1 and "must start with http://, https:// or file://" in r.err
     r = run("debug", "index", "--concurrency", "0", "x")
     assert r.rc == 2
+
+
+def test_lazy_wheels_read_metadata_with_range_requests(run, tmp_path):
+    spec = {"pep658": False, "projects": {
+        "alpha": {"versions": {"1.0": {"requires": ["beta>=1", "gamma; extra == 'x'"], "provides_extra": ["x"]}}},
+        "beta": {"versions": {"1.0": {}}}}}
+    summary = indexgen.build(spec, str(tmp_path / "idx"))
+    wheel = tmp_path / "idx" / "files" / "alpha-1.0-py3-none-any.whl"
+    assert not (tmp_path / "idx" / "files" / "alpha-1.0-py3-none-any.whl.metadata").exists()
+    with indexgen.Server(str(tmp_path / "idx")) as srv:
+        cold = index(run, tmp_path / "c", "-i", srv.url, "--metadata", "all", "alpha", "beta")
+        assert cold.rc == 0, cold.err
+        d = cold.json()
+        meta = d["projects"]["alpha"]["files"][0]["metadata"]
+        assert meta["via"] == "range" and "warning" not in meta
+        assert meta["requires-dist"] == ["beta>=1", "gamma; extra == 'x'"]
+        # A small wheel: one suffix request holds the whole central directory and member.
+        assert d["stats"]["range-requests"] == 2 and d["stats"]["via-range"] == 2
+        warm = index(run, tmp_path / "c", "-i", srv.url, "--metadata", "all", "alpha", "beta").json()
+        assert warm["stats"]["range-requests"] == 0 and warm["stats"]["requests"] == 2  # two page revalidations
+        assert warm["projects"]["alpha"]["files"][0]["metadata"]["from-cache"] is True
+    # A server that ignores Range (Python's http.server) sends whole wheels.
+    proc = subprocess.Popen(["/usr/bin/python3", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
+                             str(tmp_path / "idx")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        line = proc.stdout.readline()
+        port = int(line.split("port ")[1].split(" ")[0])
+        r = index(run, tmp_path / "c2", "-i", f"http://127.0.0.1:{port}/simple/", "--metadata", "all", "alpha")
+        assert r.rc == 0, r.err
+        meta = r.json()["projects"]["alpha"]["files"][0]["metadata"]
+        assert meta["via"] == "wheel" and meta["requires-dist"][0] == "beta>=1"
+        assert hashlib.sha256(wheel.read_bytes()).hexdigest() == summary["alpha"][wheel.name]
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def test_lazy_wheel_with_a_large_central_directory(run, tmp_path):
+    """A wheel whose central directory is larger than the first 64 KiB tail and
+    whose METADATA lies far before it: the client asks for more of the tail,
+    then for the member, and reads much less than the wheel."""
+    import zipfile
+    root = tmp_path / "idx"
+    (root / "files").mkdir(parents=True)
+    (root / "simple" / "big").mkdir(parents=True)
+    wheel = root / "files" / "big-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as zf:
+        zf.writestr("big-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: big\nVersion: 1.0\n"
+                    "Requires-Dist: six>=1\n\n")
+        zf.writestr("big/blob.bin", os.urandom(300_000))  # stored bytes between METADATA and the directory
+        for k in range(2500):
+            zf.writestr(f"big/pkg/module_with_a_long_name_{k:05d}.py", "")
+        zf.writestr("big-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    sha = hashlib.sha256(wheel.read_bytes()).hexdigest()
+    (root / "simple" / "big" / "index.html").write_text(
+        f'<a href="../../files/{wheel.name}#sha256={sha}">{wheel.name}</a>\n')
+    (root / "simple" / "big" / "index.json").write_text(json.dumps(
+        {"meta": {"api-version": "1.1"}, "name": "big",
+         "files": [{"filename": wheel.name, "url": f"../../files/{wheel.name}", "hashes": {"sha256": sha}}]}))
+    with indexgen.Server(str(root)) as srv:
+        r = index(run, tmp_path / "c", "-i", srv.url, "--metadata", "all", "big")
+    assert r.rc == 0, r.err
+    d = r.json()
+    meta = d["projects"]["big"]["files"][0]["metadata"]
+    assert meta["via"] == "range" and meta["requires-dist"] == ["six>=1"], meta
+    assert d["stats"]["range-requests"] == 3  # tail, the rest of the directory, the member
+    assert d["stats"]["bytes"] < wheel.stat().st_size / 2

@@ -30,7 +30,9 @@
 
 #include "deeplock/archive.h"
 #include "deeplock/client.h"
+#include "deeplock/hash.h"
 #include "deeplock/name.h"
+#include "deeplock/zipread.h"
 
 #define DEFAULT_MAX_PAGE ((size_t)64 << 20)
 #define DEFAULT_MAX_METADATA ((size_t)16 << 20)
@@ -93,8 +95,8 @@ typedef struct link {
  * in flight when the caller stopped the engine). */
 typedef struct pend {
 	struct pend *prev, *next;
-	void *pad; /* keeps the payload 16-byte aligned on 64-bit */
-	void *pad2;
+	void (*dtor)(void *payload); /* releases what the payload owns; NULL */
+	void *pad;                   /* keeps the payload 16-byte aligned on 64-bit */
 } pend;
 
 struct dl_client {
@@ -140,6 +142,8 @@ static void ctx_free(dl_client *c, void *ptr)
 	if (ptr == NULL)
 		return;
 	pend *p = (pend *)ptr - 1;
+	if (p->dtor != NULL)
+		p->dtor(ptr);
 	if (p->prev != NULL)
 		p->prev->next = p->next;
 	else
@@ -191,6 +195,8 @@ const char *dl_client_meta_via_name(dl_client_meta_via via)
 		return "wheel";
 	case DL_CLIENT_VIA_SDIST:
 		return "sdist";
+	case DL_CLIENT_VIA_RANGE:
+		return "range";
 	}
 	return "unknown";
 }
@@ -1076,6 +1082,7 @@ typedef struct meta_req {
 } meta_req;
 
 static int meta_fetch(dl_client *c, proj *p, size_t i, int stage);
+static int lazy_start(dl_client *c, proj *p, size_t i);
 
 /* Check that metadata names the file's project and version. */
 static int check_identity(const proj *p, const dl_client_file *f, const char *name, const dl_version *v,
@@ -1170,7 +1177,7 @@ static void meta_bytes(dl_client *c, proj *p, size_t i, int stage, const char *d
 			m->md = NULL;
 			m->pep658_failed = true;
 			m->pub.warning = dl_arena_strndup(c->arena, dl_error_last()->message, strlen(dl_error_last()->message));
-			if ((rc = meta_fetch(c, p, i, STAGE_ARTIFACT)) != 0)
+			if ((rc = lazy_start(c, p, i)) != 0)
 				meta_settle(c, p, i, rc);
 			return;
 		}
@@ -1218,7 +1225,7 @@ static void on_meta_bytes(dl_fetch *fe, dl_fetch_response *r)
 			p->metas[i].pep658_failed = true;
 			const char *msg = dl_error_last()->message;
 			p->metas[i].pub.warning = dl_arena_strndup(c->arena, msg, strlen(msg));
-			int rc = meta_fetch(c, p, i, STAGE_ARTIFACT);
+			int rc = lazy_start(c, p, i);
 			if (rc != 0)
 				meta_settle(c, p, i, rc);
 			return;
@@ -1289,6 +1296,308 @@ static int meta_fetch(dl_client *c, proj *p, size_t i, int stage)
 	return rc;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* Lazy wheels: METADATA through range requests                        */
+
+#define LAZY_MAX_REQUESTS 6
+
+typedef struct lazy {
+	dl_client *c;
+	proj *p;
+	size_t i;
+	const char *sha; /* the wheel's sha256 from the page; NULL */
+	dl_buf held;     /* bytes [held_off, held_off + held.len) of the wheel */
+	uint64_t held_off;
+	uint64_t size;   /* the wheel's size, from Content-Range */
+	dl_zipdir *dir;
+	const dl_zip_entry *entry;
+	int step;        /* 0: the tail, 1: more of the tail, 2: the member */
+	int requests;
+} lazy;
+
+static void lazy_release(void *ptr)
+{
+	lazy *lz = ptr;
+	dl_buf_free(&lz->held);
+	dl_zipdir_free(lz->dir);
+}
+
+static int lazy_request(lazy *lz, uint64_t off, uint64_t len);
+
+/* Give up on ranges: download the whole wheel (with a warning). */
+static void lazy_fallback(lazy *lz, const char *why)
+{
+	dl_client *c = lz->c;
+	proj *p = lz->p;
+	size_t i = lz->i;
+	meta_slot *m = &p->metas[i];
+	char buf[600];
+	snprintf(buf, sizeof buf, "range requests into %s failed (%s); downloaded the whole wheel", p->files[i].file->filename,
+	         why);
+	m->pub.warning = dl_arena_strndup(c->arena, buf, strlen(buf));
+	ctx_free(c, lz);
+	int rc = meta_fetch(c, p, i, STAGE_ARTIFACT);
+	if (rc != 0)
+		meta_settle(c, p, i, rc);
+}
+
+static void lazy_done(lazy *lz, const char *data, size_t len)
+{
+	dl_client *c = lz->c;
+	proj *p = lz->p;
+	size_t i = lz->i;
+	meta_slot *m = &p->metas[i];
+	const dl_client_file *f = &p->files[i];
+	int rc = parse_core(&m->md, data, len);
+	if (rc == 0)
+		rc = check_identity(p, f, m->md->name, &m->md->version, "METADATA");
+	if (rc != 0) {
+		char *r = redact(f->file->url);
+		dl_error_context("reading '%s'", r != NULL ? r : f->file->filename);
+		dl_free(r);
+		ctx_free(c, lz);
+		meta_settle(c, p, i, rc);
+		return;
+	}
+	if (lz->sha != NULL && dl_cache_get_mode(c->cache) != DL_CACHE_NO_CACHE)
+		(void)dl_cache_derived_store(c->cache, lz->sha, "METADATA", data, len);
+	m->pub.via = DL_CLIENT_VIA_RANGE;
+	m->pub.metadata = m->md;
+	m->pub.unhashed = true; /* the bytes read are not the whole file the hash covers */
+	c->stats.via_range++;
+	ctx_free(c, lz);
+	meta_settle(c, p, i, 0);
+}
+
+/* Decode the member from what is held, or ask for its bytes. */
+static void lazy_member(lazy *lz, const char *data, size_t len, uint64_t off)
+{
+	dl_buf out = DL_BUF_INIT;
+	dl_zip_range need = {0, 0};
+	int rc = dl_zip_member_extract(&out, &need, lz->dir, lz->entry, data, len, off, lz->c->o.max_metadata);
+	if (rc == DL_ZIP_NEED_MORE) {
+		dl_buf_free(&out);
+		if ((rc = lazy_request(lz, need.offset, need.len)) != 0)
+			lazy_fallback(lz, dl_error_last()->message);
+		return;
+	}
+	if (rc != 0) {
+		dl_buf_free(&out);
+		lazy_fallback(lz, dl_error_last()->message);
+		return;
+	}
+	lazy_done(lz, out.ptr != NULL ? out.ptr : "", out.len);
+	dl_buf_free(&out);
+}
+
+/* The held tail grew: parse the directory, or ask for more of it. */
+static void lazy_parse(lazy *lz)
+{
+	dl_zip_range need = {0, 0};
+	const dl_client_file *f = &lz->p->files[lz->i];
+	dl_zipdir_free(lz->dir);
+	lz->dir = NULL;
+	int rc = dl_zipdir_parse(&lz->dir, &need, lz->held.ptr != NULL ? lz->held.ptr : "", lz->held.len, lz->held_off,
+	                         lz->size, f->file->filename, NULL);
+	if (rc == DL_ZIP_NEED_MORE) {
+		lz->step = 1;
+		if ((rc = lazy_request(lz, need.offset, lz->held_off - need.offset)) != 0)
+			lazy_fallback(lz, dl_error_last()->message);
+		return;
+	}
+	if (rc == 0)
+		rc = dl_zipdir_find_wheel_metadata(&lz->entry, lz->dir, lz->p->normalized, f->version_text);
+	if (rc != 0) {
+		lazy_fallback(lz, dl_error_last()->message);
+		return;
+	}
+	dl_zip_range r = dl_zipdir_member_range(lz->dir, lz->entry);
+	if (r.offset >= lz->held_off) {
+		/* Already held (small wheels): decode from the tail. */
+		lazy_member(lz, lz->held.ptr, lz->held.len, lz->held_off);
+		return;
+	}
+	lz->step = 2;
+	if ((rc = lazy_request(lz, r.offset, r.len)) != 0)
+		lazy_fallback(lz, dl_error_last()->message);
+}
+
+/* "bytes A-B/T" */
+static bool content_range(const char *s, uint64_t *start, uint64_t *total)
+{
+	if (s == NULL || strncmp(s, "bytes ", 6) != 0)
+		return false;
+	const char *p = s + 6;
+	uint64_t a = 0, b = 0, t = 0;
+	int n = 0;
+	while (dl_isdigit((unsigned char)*p) && n++ < 19)
+		a = a * 10 + (uint64_t)(*p++ - '0');
+	if (*p++ != '-')
+		return false;
+	n = 0;
+	while (dl_isdigit((unsigned char)*p) && n++ < 19)
+		b = b * 10 + (uint64_t)(*p++ - '0');
+	if (*p++ != '/')
+		return false;
+	n = 0;
+	while (dl_isdigit((unsigned char)*p) && n++ < 19)
+		t = t * 10 + (uint64_t)(*p++ - '0');
+	if (*p != '\0' || b < a || b >= t)
+		return false;
+	*start = a;
+	*total = t;
+	return true;
+}
+
+static void on_lazy(dl_fetch *fe, dl_fetch_response *r)
+{
+	(void)fe;
+	lazy *lz = r->user;
+	dl_client *c = lz->c;
+	if (r->rc != 0) {
+		lazy_fallback(lz, dl_error_last()->message);
+		return;
+	}
+	const char *body = r->body.ptr != NULL ? r->body.ptr : "";
+	size_t len = r->body.len;
+	uint64_t start = 0, total = 0;
+	c->stats.range_requests++;
+	if (r->status == 200) {
+		/* The server ignored the range: this is the whole wheel. */
+		c->stats.bytes_artifacts += len;
+		const char *sha = lz->sha;
+		if (sha != NULL) {
+			char got[65];
+			if (dl_sha256_hex(got, body, len) != 0 || strcmp(got, sha) != 0) {
+				char *u = redact(lz->p->files[lz->i].file->url);
+				dl_error_set(DL_EPARSE, "hash mismatch for %s: expected sha256 %s", u != NULL ? u : "?", sha);
+				dl_free(u);
+				meta_settle(c, lz->p, lz->i, DL_EPARSE);
+				ctx_free(c, lz);
+				return;
+			}
+			if (dl_cache_get_mode(c->cache) != DL_CACHE_NO_CACHE)
+				(void)dl_cache_artifact_store(c->cache, sha, body, len);
+		}
+		proj *p = lz->p;
+		size_t i = lz->i;
+		ctx_free(c, lz);
+		meta_bytes(c, p, i, STAGE_ARTIFACT, body, len, false, sha != NULL);
+		return;
+	}
+	if (r->status != 206 || !content_range(r->content_range, &start, &total)) {
+		lazy_fallback(lz, "no usable Content-Range in the answer");
+		return;
+	}
+	if (lz->step == 0) {
+		dl_buf_reset(&lz->held);
+		dl_buf_put(&lz->held, body, len);
+		lz->held_off = start;
+		lz->size = total;
+	} else if (lz->step == 1) {
+		if (total != lz->size || start + len != lz->held_off) {
+			lazy_fallback(lz, "the server answered another range than asked");
+			return;
+		}
+		dl_buf nb = DL_BUF_INIT;
+		dl_buf_put(&nb, body, len);
+		dl_buf_put(&nb, lz->held.ptr, lz->held.len);
+		dl_buf_free(&lz->held);
+		lz->held = nb;
+		lz->held_off = start;
+	} else {
+		lazy_member(lz, body, len, start);
+		return;
+	}
+	if (lz->held.failed) {
+		lazy_fallback(lz, "out of memory");
+		return;
+	}
+	lazy_parse(lz);
+}
+
+static int lazy_request(lazy *lz, uint64_t off, uint64_t len)
+{
+	if (++lz->requests > LAZY_MAX_REQUESTS)
+		return dl_error_set(DL_ELIMIT, "more than %d range requests", LAZY_MAX_REQUESTS);
+	char range[64];
+	if (lz->step == 0)
+		snprintf(range, sizeof range, "-%llu", (unsigned long long)len);
+	else if (len == 0)
+		return dl_error_set(DL_EPARSE, "an empty range was asked for");
+	else
+		snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)off, (unsigned long long)(off + len - 1));
+	dl_fetch_request req = {0};
+	req.url = lz->p->files[lz->i].file->url;
+	req.range = range;
+	req.max_body = lz->c->o.max_artifact;
+	req.done = on_lazy;
+	req.user = lz;
+	return dl_fetch_add(lz->c->fetch, &req);
+}
+
+/* Read a wheel's METADATA: the derived cache, the whole wheel when the
+ * artifact cache holds it, else range requests.  Runs inside the loop. */
+static int lazy_start(dl_client *c, proj *p, size_t i)
+{
+	const dl_client_file *f = &p->files[i];
+	const char *sha = file_sha256(&f->file->hashes);
+	dl_cache_mode mode = dl_cache_get_mode(c->cache);
+	if (is_file_url(f->file->url) || mode == DL_CACHE_OFFLINE)
+		return meta_fetch(c, p, i, STAGE_ARTIFACT);
+	if (sha != NULL && mode != DL_CACHE_NO_CACHE) {
+		char *data = NULL;
+		size_t len = 0;
+		int rc = dl_cache_derived_load(c->cache, &data, &len, sha, "METADATA", c->o.max_metadata);
+		if (rc == 0) {
+			meta_slot *m = &p->metas[i];
+			rc = parse_core(&m->md, data, len);
+			dl_free(data);
+			if (rc == 0 && (rc = check_identity(p, f, m->md->name, &m->md->version, "METADATA")) == 0) {
+				c->stats.artifact_hits++;
+				c->stats.via_range++;
+				m->pub.via = DL_CLIENT_VIA_RANGE;
+				m->pub.metadata = m->md;
+				m->pub.from_cache = true;
+				m->pub.unhashed = true;
+				meta_settle(c, p, i, 0);
+				return 0;
+			}
+			dl_metadata_free(m->md);
+			m->md = NULL;
+			if (rc == DL_ENOMEM)
+				return rc;
+		} else if (rc != DL_ENOTFOUND) {
+			return rc;
+		}
+		/* The whole wheel may already be cached (an earlier download). */
+		char *whole = NULL;
+		if (dl_cache_artifact_load(c->cache, &whole, &len, sha, c->o.max_artifact) == 0) {
+			c->stats.artifact_hits++;
+			meta_bytes(c, p, i, STAGE_ARTIFACT, whole, len, true, true);
+			dl_free(whole);
+			return 0;
+		}
+		dl_error_clear();
+	}
+	lazy *lz = ctx_alloc(c, sizeof *lz);
+	if (lz == NULL)
+		return dl_error_oom();
+	((pend *)lz - 1)->dtor = lazy_release;
+	lz->c = c;
+	lz->p = p;
+	lz->i = i;
+	lz->sha = sha;
+	uint64_t tail = DL_ZIP_TAIL_INITIAL;
+	if (f->file->size > 0 && (uint64_t)f->file->size < tail)
+		tail = (uint64_t)f->file->size;
+	int rc = lazy_request(lz, 0, tail);
+	if (rc != 0)
+		ctx_free(c, lz);
+	return rc;
+}
+
 typedef struct meta_begin_arg {
 	dl_client *c;
 	proj *p;
@@ -1304,8 +1613,13 @@ static void meta_begin(dl_fetch *f, void *arg)
 	size_t i = a->i;
 	ctx_free(c, a);
 	const dl_client_file *cf = &p->files[i];
-	int stage = cf->kind == DL_DIST_WHEEL && cf->file->core_metadata.available ? STAGE_PEP658 : STAGE_ARTIFACT;
-	int rc = meta_fetch(c, p, i, stage);
+	int rc;
+	if (cf->kind == DL_DIST_WHEEL && cf->file->core_metadata.available)
+		rc = meta_fetch(c, p, i, STAGE_PEP658);
+	else if (cf->kind == DL_DIST_WHEEL)
+		rc = lazy_start(c, p, i);
+	else
+		rc = meta_fetch(c, p, i, STAGE_ARTIFACT);
 	if (rc != 0)
 		meta_settle(c, p, i, rc);
 }
