@@ -86,6 +86,24 @@ typedef struct dl_scenario_outcome {
 int dl_scenario_load(dl_scenario **out, const char *data, size_t len, const char *source);
 void dl_scenario_free(dl_scenario *sc);
 
+/*
+ * Load a resolvelib test case instead (../shared/data/resolvelib): `index`
+ * is the JSON universe {name: {version: {"dependencies": [PEP 508]}}} and
+ * `case_json` the case {"requested": [...], "resolved": {name: V or
+ * {"version": V}} or "conflicted": ...}; an empty "resolved" means
+ * satisfiable with no pins to compare.  The target is CPython 3.8 on Linux x86_64
+ * (the data's own assumption); every version offers a universal wheel.
+ * Versions that are not PEP 440 and requirements that do not parse are
+ * left out (resolvelib's data has a few), and counted in *skipped when it
+ * is not NULL.  Errors: DL_EPARSE for JSON of the wrong shape (naming the
+ * key), DL_ENOMEM.
+ */
+int dl_scenario_load_resolvelib(dl_scenario **out, const char *index, size_t index_len, const char *case_json,
+                                size_t case_len, const char *source, size_t *skipped);
+
+/* Solver statistics of the last dl_scenario_resolve. */
+dl_solver_stats dl_scenario_last_stats(const dl_scenario *sc);
+
 /* The scenario's name (the file's `name`, "" when absent).  Borrowed. */
 const char *dl_scenario_name(const dl_scenario *sc);
 /* The expected outcome: satisfiable or not, and the exact pins when the

@@ -75,6 +75,48 @@ static void free_list(char **names, size_t n)
 	free(names);
 }
 
+/*
+ * Golden explanations: the text of every unsatisfiable scenario's
+ * explanation is kept in tests/golden/explain/<category>/<file>.txt, so a
+ * change in wording shows in review like a change in code.  With
+ * DL_UPDATE_GOLDEN=1 the files are rewritten instead of compared.
+ */
+static void golden(const char *rel, const char *text, int *count, int *bad)
+{
+	char path[2048];
+	snprintf(path, sizeof path, "%s/tests/golden/explain/%s", DL_SOURCE_DIR, rel);
+	size_t n = strlen(path);
+	memcpy(path + n - 5, ".txt", 5); /* .toml -> .txt */
+	(*count)++;
+	if (getenv("DL_UPDATE_GOLDEN") != NULL) {
+		char dir[2048];
+		snprintf(dir, sizeof dir, "%s", path);
+		*strrchr(dir, '/') = '\0';
+		char cmd[4200];
+		snprintf(cmd, sizeof cmd, "mkdir -p '%s'", dir);
+		assert_int_equal(system(cmd), 0);
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(text, f);
+		fclose(f);
+		return;
+	}
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		printf("  GOLDEN missing for %s (run with DL_UPDATE_GOLDEN=1)\n", rel);
+		(*bad)++;
+		return;
+	}
+	char buf[65536];
+	size_t got = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+	if (strcmp(buf, text) != 0) {
+		printf("  GOLDEN differs for %s:\n--- expected\n%s--- got\n%s", rel, buf, text);
+		(*bad)++;
+	}
+}
+
 static void test_every_scenario(void **state)
 {
 	(void)state;
@@ -85,7 +127,7 @@ static void test_every_scenario(void **state)
 	char **cats = list_dir(root, &ncat);
 	assert_non_null(cats);
 	int total[3] = {0, 0, 0};
-	int unexpected = 0, stale = 0;
+	int unexpected = 0, stale = 0, goldens = 0, golden_bad = 0;
 	char seen_known[64] = {0};
 	for (size_t c = 0; c < ncat; c++) {
 		char dir[8192];
@@ -122,6 +164,8 @@ static void test_every_scenario(void **state)
 				       out->status == DL_SCENARIO_PASS ? "passes" : "is skipped");
 				stale++;
 			}
+			if (out->status != DL_SCENARIO_SKIP && !out->satisfiable)
+				golden(rel, out->explanation, &goldens, &golden_bad);
 			for (size_t k = 0; KNOWN[k].file != NULL && k < sizeof(seen_known); k++) {
 				if (strcmp(KNOWN[k].file, rel) == 0)
 					seen_known[k] = 1;
@@ -137,6 +181,9 @@ static void test_every_scenario(void **state)
 		free_list(files, nf);
 	}
 	free_list(cats, ncat);
+	printf("golden explanations: %d compared, %d differ or are missing\n", goldens, golden_bad);
+	assert_int_equal(golden_bad, 0);
+	assert_true(goldens > 20);
 	printf("%-22s pass %3d  fail %3d  skip %3d (skipped: universal resolution not supported yet)\n", "TOTAL",
 	       total[DL_SCENARIO_PASS], total[DL_SCENARIO_FAIL], total[DL_SCENARIO_SKIP]);
 	for (size_t k = 0; KNOWN[k].file != NULL; k++) {
@@ -230,8 +277,8 @@ static void test_unsatisfiable_explained(void **state)
 	assert_false(out->satisfiable);
 	assert_string_equal(out->reason, "expected satisfiable, got unsatisfiable");
 	assert_string_equal(out->explanation,
-	                    "(1) Because no versions of a match !=1.0 and a ==1.0 cannot be used (building from source "
-	                    "is disabled and it has no wheels), a cannot be used.\n"
+	                    "(1) Because a has no versions other than 1.0 and a ==1.0 cannot be used (building from "
+	                    "source is disabled and it has no wheels), a cannot be used.\n"
 	                    "(2) Because a cannot be used (1) and the requirements include a, the requirements cannot "
 	                    "be satisfied.\n");
 	dl_scenario_free(sc);

@@ -17,6 +17,7 @@
  * same mistake twice.  Everything is referred to by index; the ranges in
  * terms are owned by their term.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "deeplock/solver.h"
@@ -809,6 +810,102 @@ dl_solver_stats dl_solver_get_stats(const dl_solver *s)
 
 /* ---- explanation -------------------------------------------------------- */
 
+/*
+ * Ranges in explanations are printed relative to the versions that exist
+ * (the candidates the provider offered), the way uv's reporter does: a
+ * range is shown as the runs of existing versions it contains (">=1.4,
+ * <=2.1", "==1.9.8"), so the gaps between versions that the solver's
+ * algebra produces ("<1.5.0 | >1.5.0 (or a local version of it), <1.6.0
+ * | ...") never reach the reader.  A "no versions match" step whose range
+ * holds no existing version only bridges such gaps; it is folded into the
+ * step that uses it.
+ */
+
+static int cmp_ver_ptr(const void *a, const void *b)
+{
+	return dl_version_cmp(*(const dl_version *const *)a, *(const dl_version *const *)b);
+}
+
+/* The package's known versions in ascending order (NULL when none are
+ * known); free with dl_free. */
+static const dl_version **sorted_versions(const dl_solver *s, uint32_t pkg, size_t *n)
+{
+	*n = 0;
+	if (pkg == 0 || pkg >= s->npk || !s->pk[pkg].loaded || s->pk[pkg].nversions == 0)
+		return NULL;
+	const pkgstate *ps = &s->pk[pkg];
+	const dl_version **v = dl_calloc(ps->nversions, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < ps->nversions; i++)
+		v[i] = &ps->versions[i];
+	qsort(v, ps->nversions, sizeof(*v), cmp_ver_ptr);
+	*n = ps->nversions;
+	return v;
+}
+
+/* Print `r` as the runs of known versions it contains.  Returns false (and
+ * prints nothing) when the versions are unknown. */
+static bool range_runs(const dl_solver *s, uint32_t pkg, const dl_range *r, dl_buf *out, bool *empty, bool *all)
+{
+	size_t n = 0;
+	const dl_version **v = sorted_versions(s, pkg, &n);
+	*empty = *all = false;
+	if (v == NULL)
+		return false;
+	size_t in = 0;
+	for (size_t i = 0; i < n; i++)
+		in += dl_range_contains(r, v[i]);
+	if (in == 0 || in == n) {
+		*empty = in == 0;
+		*all = in == n;
+		dl_free(v);
+		return true;
+	}
+	bool first = true;
+	for (size_t i = 0; i < n;) {
+		if (!dl_range_contains(r, v[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j + 1 < n && dl_range_contains(r, v[j + 1]))
+			j++;
+		if (!first)
+			dl_buf_puts(out, " | ");
+		first = false;
+		bool to_min = i == 0, to_max = j + 1 == n;
+		if (i == j) {
+			dl_buf_puts(out, "==");
+			dl_version_format(v[i], out);
+		} else if (to_min && !to_max) {
+			dl_buf_puts(out, "<=");
+			dl_version_format(v[j], out);
+		} else if (to_max && !to_min) {
+			dl_buf_puts(out, ">=");
+			dl_version_format(v[i], out);
+		} else {
+			dl_buf_puts(out, ">=");
+			dl_version_format(v[i], out);
+			dl_buf_puts(out, ", <=");
+			dl_version_format(v[j], out);
+		}
+		i = j + 1;
+	}
+	dl_free(v);
+	return true;
+}
+
+/* Does the range hold none of the package's known versions? */
+static bool holds_no_known_version(const dl_solver *s, uint32_t pkg, const dl_range *r)
+{
+	dl_buf tmp = DL_BUF_INIT;
+	bool empty = false, all = false;
+	bool known = range_runs(s, pkg, r, &tmp, &empty, &all);
+	dl_buf_free(&tmp);
+	return known && empty;
+}
+
 static void term_text(const dl_solver *s, const term *t, bool negate, dl_buf *out)
 {
 	bool pos = negate ? !t->positive : t->positive;
@@ -816,10 +913,70 @@ static void term_text(const dl_solver *s, const term *t, bool negate, dl_buf *ou
 	if (!pos)
 		dl_buf_puts(out, "not ");
 	dl_buf_puts(out, name);
-	if (t->pkg != 0 && !dl_range_is_full(&t->range)) {
+	if (t->pkg == 0 || dl_range_is_full(&t->range))
+		return;
+	/* A range as the requirement wrote it reads best; only one that the
+	 * algebra has cut into gaps is shown by the versions it holds. */
+	dl_buf orig = DL_BUF_INIT, runs = DL_BUF_INIT;
+	dl_range_format(&t->range, &orig);
+	const char *o = dl_buf_cstr(&orig);
+	bool gappy = strstr(o, " | ") != NULL || strstr(o, "(or a local") != NULL;
+	bool empty = false, all = false;
+	bool known = gappy && range_runs(s, t->pkg, &t->range, &runs, &empty, &all);
+	if (known && all) {
+		/* every version there is: the name says it */
+	} else if (known && !empty && !runs.failed) {
 		dl_buf_putc(out, ' ');
-		dl_range_format(&t->range, out);
+		dl_buf_puts(out, dl_buf_cstr(&runs));
+	} else {
+		dl_buf_putc(out, ' ');
+		dl_buf_puts(out, o);
 	}
+	dl_buf_free(&orig);
+	dl_buf_free(&runs);
+}
+
+/* "<name> has no versions [in the hull of the range] other than v1, v2". */
+static void no_versions_other_than(const dl_solver *s, const term *t, const char *name, dl_buf *out)
+{
+	const dl_range *r = &t->range;
+	dl_range hull;
+	dl_range_init(&hull);
+	dl_interval iv = {r->iv[0].lo_kind, r->iv[r->n - 1].hi_kind, {0}, {0}};
+	bool ok = (iv.lo_kind == DL_BOUND_UNBOUNDED || dl_version_copy(&iv.lo, &r->iv[0].lo) == 0) &&
+	          (iv.hi_kind == DL_BOUND_UNBOUNDED || dl_version_copy(&iv.hi, &r->iv[r->n - 1].hi) == 0);
+	if (ok) {
+		hull.iv = &iv;
+		hull.n = 1;
+		hull.cap = 0;
+	}
+	size_t n = 0;
+	const dl_version **v = sorted_versions(s, t->pkg, &n);
+	dl_buf_printf(out, "%s has no versions", name);
+	if (ok && !dl_range_is_full(&hull)) {
+		dl_buf_putc(out, ' ');
+		dl_range_format(&hull, out);
+	}
+	dl_buf_puts(out, " other than ");
+	size_t listed = 0, inside = 0;
+	for (size_t i = 0; v != NULL && i < n; i++)
+		inside += ok && dl_range_contains(&hull, v[i]);
+	for (size_t i = 0; v != NULL && i < n && listed < 6; i++) {
+		if (!(ok && dl_range_contains(&hull, v[i])))
+			continue;
+		dl_buf_puts(out, listed > 0 ? ", " : "");
+		dl_version_format(v[i], out);
+		listed++;
+	}
+	if (inside > listed)
+		dl_buf_printf(out, " and %zu more", inside - listed);
+	if (listed == 0)
+		dl_buf_puts(out, "none");
+	dl_free(v);
+	if (iv.lo_kind != DL_BOUND_UNBOUNDED && ok)
+		dl_version_clear(&iv.lo);
+	if (iv.hi_kind != DL_BOUND_UNBOUNDED && ok)
+		dl_version_clear(&iv.hi);
 }
 
 static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
@@ -832,6 +989,10 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 	case C_NO_VERSIONS:
 		if (dl_range_is_full(&ic->terms[0].range)) {
 			dl_buf_printf(out, "there are no versions of %s", name0);
+		} else if (ic->terms[0].range.n >= 2 && holds_no_known_version(s, ic->terms[0].pkg, &ic->terms[0].range)) {
+			/* Gaps around existing versions: "a has no versions <2.0 other
+			 * than ==1.0", which is what the cut-up range means. */
+			no_versions_other_than(s, &ic->terms[0], name0, out);
 		} else {
 			dl_buf_printf(out, "no versions of %s match ", name0);
 			dl_range_format(&ic->terms[0].range, out);
@@ -890,33 +1051,171 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 	}
 }
 
-/* Write the lines of the derivation of `id`; line numbers per
- * incompatibility in `lines` (0 = not written yet). */
-static int explain_rec(const dl_solver *s, uint32_t id, uint32_t *lines, uint32_t *next_line, dl_buf *out, int depth)
+/* A "no versions match" fact about a range that holds no known version
+ * and lies, interval by interval, between existing versions: it only
+ * bridges the gaps between them.  A range below the oldest version or
+ * above the newest ("no versions match >2", "==1.0.0" when 2.0 is the
+ * oldest) is a real reason and is never folded. */
+static bool is_gap(const dl_solver *s, const incompat *ic)
+{
+	if (ic->cause != C_NO_VERSIONS || ic->nterms != 1 || dl_range_is_full(&ic->terms[0].range))
+		return false;
+	const term *t = &ic->terms[0];
+	if (!holds_no_known_version(s, t->pkg, &t->range))
+		return false;
+	size_t n = 0;
+	const dl_version **v = sorted_versions(s, t->pkg, &n);
+	if (v == NULL)
+		return false;
+	bool gap = true;
+	for (size_t k = 0; k < t->range.n && gap; k++) {
+		const dl_interval *iv = &t->range.iv[k];
+		if (iv->lo_kind == DL_BOUND_UNBOUNDED || iv->hi_kind == DL_BOUND_UNBOUNDED) {
+			gap = false;
+			break;
+		}
+		bool below = false, above = false;
+		for (size_t i = 0; i < n; i++) {
+			int lo = dl_version_cmp(v[i], &iv->lo), hi = dl_version_cmp(v[i], &iv->hi);
+			below = below || lo < 0 || (lo == 0 && iv->lo_kind == DL_BOUND_EXCLUSIVE);
+			above = above || hi > 0 || (hi == 0 && iv->hi_kind == DL_BOUND_EXCLUSIVE);
+		}
+		gap = below && above;
+	}
+	dl_free(v);
+	return gap;
+}
+
+typedef struct explain_state {
+	uint32_t *lines;   /* line number per incompatibility (0 = none) */
+	uint32_t *alias;   /* id + 1 of the incompatibility that stands for it (0 = itself) */
+	uint8_t *deplike;  /* 0 unknown, 1 a dependency fact, 2 not */
+	uint32_t next_line;
+} explain_state;
+
+/* The positive and negative term of a two-term incompatibility. */
+static bool pos_neg(const incompat *ic, const term **p, const term **n)
+{
+	if (ic->nterms != 2 || ic->terms[0].positive == ic->terms[1].positive || ic->terms[0].pkg == 0 ||
+	    ic->terms[1].pkg == 0)
+		return false;
+	*p = ic->terms[0].positive ? &ic->terms[0] : &ic->terms[1];
+	*n = ic->terms[0].positive ? &ic->terms[1] : &ic->terms[0];
+	return true;
+}
+
+/*
+ * A derived "P R requires Q S" built only from P's versions' dependencies
+ * on Q S (and gap facts) is itself just a dependency fact about a range of
+ * P: the solver merges "P 1.0 depends on Q", "P 1.1 depends on Q", ... one
+ * version at a time, and printing each merge would bury the explanation.
+ * Such steps print as "P R depends on Q S" with no line of their own.
+ */
+static bool dep_like(const dl_solver *s, explain_state *st, uint32_t id, int depth)
+{
+	if (st->deplike[id] != 0)
+		return st->deplike[id] == 1;
+	const incompat *ic = &s->ics[id];
+	bool yes = false;
+	const term *p, *n;
+	if (ic->cause == C_DEPENDENCY) {
+		yes = true;
+	} else if (ic->cause == C_DERIVED && depth < 10000 && pos_neg(ic, &p, &n)) {
+		yes = true;
+		const uint32_t causes[2] = {ic->c1, ic->c2};
+		for (int i = 0; i < 2 && yes; i++) {
+			const incompat *c = &s->ics[causes[i]];
+			if (is_gap(s, c))
+				continue;
+			const term *cp, *cn;
+			yes = pos_neg(c, &cp, &cn) && cp->pkg == p->pkg && cn->pkg == n->pkg &&
+			      dl_range_eq(&cn->range, &n->range) && dep_like(s, st, causes[i], depth + 1);
+		}
+	}
+	st->deplike[id] = yes ? 1 : 2;
+	return yes;
+}
+
+static void deplike_text(const dl_solver *s, const incompat *ic, dl_buf *out)
+{
+	const term *p, *n;
+	if (!pos_neg(ic, &p, &n)) {
+		incompat_text(s, ic, out);
+		return;
+	}
+	term_text(s, p, false, out);
+	dl_buf_puts(out, " depends on ");
+	term_text(s, n, true, out);
+}
+
+static uint32_t resolve_alias(const explain_state *st, uint32_t id)
+{
+	for (int guard = 0; st->alias[id] != 0 && guard < 1000; guard++)
+		id = st->alias[id] - 1;
+	return id;
+}
+
+/* A cause as the reader sees it: its text, and its line number when it is
+ * a derived step written above. */
+static void cause_text(const dl_solver *s, explain_state *st, uint32_t id, dl_buf *out)
+{
+	id = resolve_alias(st, id);
+	const incompat *c = &s->ics[id];
+	if (c->cause == C_DERIVED && dep_like(s, st, id, 0)) {
+		deplike_text(s, c, out);
+		return;
+	}
+	incompat_text(s, c, out);
+	if (c->cause == C_DERIVED && st->lines[id] != 0)
+		dl_buf_printf(out, " (%u)", st->lines[id]);
+}
+
+/* Write the lines of the derivation of `id`. */
+static int explain_rec(const dl_solver *s, uint32_t id, explain_state *st, dl_buf *out, int depth)
 {
 	const incompat *ic = &s->ics[id];
-	if (ic->cause != C_DERIVED || lines[id] != 0)
+	if (ic->cause != C_DERIVED || st->lines[id] != 0 || st->alias[id] != 0 || dep_like(s, st, id, 0))
 		return 0;
 	if (depth > 10000)
 		return dl_error_set(DL_ELIMIT, "derivation too deep to explain");
 	const uint32_t causes[2] = {ic->c1, ic->c2};
 	for (int i = 0; i < 2; i++) {
-		int rc = explain_rec(s, causes[i], lines, next_line, out, depth + 1);
+		int rc = explain_rec(s, causes[i], st, out, depth + 1);
 		if (rc < 0)
 			return rc;
 	}
-	lines[id] = (*next_line)++;
-	dl_buf_printf(out, "(%u) Because ", lines[id]);
+	bool gap0 = is_gap(s, &s->ics[resolve_alias(st, causes[0])]);
+	bool gap1 = is_gap(s, &s->ics[resolve_alias(st, causes[1])]);
+	if (gap0 != gap1) {
+		/* One cause only bridges version gaps: state the step from the
+		 * other alone, or, when the conclusion reads the same as that
+		 * cause, let the cause stand for it. */
+		uint32_t other = resolve_alias(st, gap0 ? causes[1] : causes[0]);
+		dl_buf a = DL_BUF_INIT, b = DL_BUF_INIT;
+		/* "P depends on Q" and "P requires Q" say the same */
+		deplike_text(s, &s->ics[other], &a);
+		deplike_text(s, ic, &b);
+		bool same = !a.failed && !b.failed && strcmp(dl_buf_cstr(&a), dl_buf_cstr(&b)) == 0;
+		dl_buf_free(&a);
+		dl_buf_free(&b);
+		if (same) {
+			st->alias[id] = other + 1;
+			return 0;
+		}
+		st->lines[id] = st->next_line++;
+		dl_buf_printf(out, "(%u) Because ", st->lines[id]);
+		cause_text(s, st, other, out);
+		dl_buf_puts(out, ", ");
+		incompat_text(s, ic, out);
+		dl_buf_puts(out, ".\n");
+		return out->failed;
+	}
+	st->lines[id] = st->next_line++;
+	dl_buf_printf(out, "(%u) Because ", st->lines[id]);
 	for (int i = 0; i < 2; i++) {
-		const incompat *c = &s->ics[causes[i]];
 		if (i == 1)
 			dl_buf_puts(out, " and ");
-		if (c->cause == C_DERIVED) {
-			incompat_text(s, c, out);
-			dl_buf_printf(out, " (%u)", lines[causes[i]]);
-		} else {
-			incompat_text(s, c, out);
-		}
+		cause_text(s, st, causes[i], out);
 	}
 	dl_buf_puts(out, ", ");
 	incompat_text(s, ic, out);
@@ -935,11 +1234,24 @@ int dl_solver_explain(const dl_solver *s, dl_buf *out)
 		dl_buf_puts(out, ", the requirements cannot be satisfied.\n");
 		return out->failed;
 	}
-	uint32_t *lines = dl_calloc(s->nics, sizeof(uint32_t));
-	if (lines == NULL)
+	explain_state st = {dl_calloc(s->nics, sizeof(uint32_t)), dl_calloc(s->nics, sizeof(uint32_t)),
+	                    dl_calloc(s->nics, sizeof(uint8_t)), 1};
+	if (st.lines == NULL || st.alias == NULL || st.deplike == NULL) {
+		dl_free(st.lines);
+		dl_free(st.alias);
+		dl_free(st.deplike);
 		return dl_error_oom();
-	uint32_t next_line = 1;
-	int rc = explain_rec(s, (uint32_t)s->failure, lines, &next_line, out, 0);
-	dl_free(lines);
+	}
+	int rc = explain_rec(s, (uint32_t)s->failure, &st, out, 0);
+	/* The failure itself folded into a cause: say the conclusion anyway. */
+	if (rc == 0 && st.lines[s->failure] == 0) {
+		dl_buf_puts(out, "Because ");
+		cause_text(s, &st, (uint32_t)s->failure, out);
+		dl_buf_puts(out, ", the requirements cannot be satisfied.\n");
+		rc = out->failed;
+	}
+	dl_free(st.lines);
+	dl_free(st.alias);
+	dl_free(st.deplike);
 	return rc;
 }

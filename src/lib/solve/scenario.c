@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "deeplock/marker.h"
 #include "deeplock/name.h"
 #include "deeplock/range.h"
@@ -102,6 +104,7 @@ struct dl_scenario {
 	dl_range *ranges;
 	size_t ndeps, capdeps;
 
+	dl_solver_stats last_stats;
 	/* the last outcome */
 	dl_scenario_outcome outcome;
 	dl_buf reason;
@@ -1100,6 +1103,8 @@ int dl_scenario_resolve(dl_scenario *sc, const dl_scenario_outcome **out)
 	int rc = dl_solver_new(&s, &prov);
 	if (rc == 0)
 		rc = dl_solver_solve(s, &solved);
+	if (s != NULL)
+		sc->last_stats = dl_solver_get_stats(s);
 	if (rc == 0 && solved)
 		rc = collect(sc, s);
 	if (rc == 0 && !solved) {
@@ -1122,5 +1127,206 @@ int dl_scenario_resolve(dl_scenario *sc, const dl_scenario_outcome **out)
 	sc->outcome.status = pass ? DL_SCENARIO_PASS : DL_SCENARIO_FAIL;
 	sc->outcome.reason = dl_buf_cstr(&sc->reason);
 	*out = &sc->outcome;
+	return 0;
+}
+
+dl_solver_stats dl_scenario_last_stats(const dl_scenario *sc)
+{
+	return sc->last_stats;
+}
+
+/* ---- resolvelib's test data --------------------------------------------- */
+
+static int rl_error(const char *source, const char *what)
+{
+	return dl_error_set(DL_EPARSE, "%s: %s", source, what);
+}
+
+/* Parse a JSON array of requirement strings; unparsable ones are counted
+ * and left out. */
+static int rl_reqs(dl_scenario *sc, json_t *arr, dl_requirement ***out, size_t *n, size_t *skipped)
+{
+	size_t len = json_array_size(arr);
+	*out = NULL;
+	*n = 0;
+	if (len == 0)
+		return 0;
+	dl_requirement **reqs = dl_arena_calloc(sc->arena, len, sizeof(*reqs));
+	if (reqs == NULL)
+		return dl_error_oom();
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++) {
+		const char *str = json_string_value(json_array_get(arr, i));
+		if (str == NULL)
+			return rl_error(sc->source, "a requirement is not a string");
+		dl_requirement *r = NULL;
+		int rc = dl_requirement_parse(&r, str, strlen(str));
+		if (rc == DL_ENOMEM)
+			return rc;
+		if (rc < 0 || r->url != NULL) {
+			dl_requirement_free(r);
+			dl_error_clear();
+			(*skipped)++;
+			continue;
+		}
+		if ((rc = own_req(sc, r)) < 0)
+			return rc;
+		reqs[k++] = r;
+	}
+	*out = reqs;
+	*n = k;
+	return 0;
+}
+
+static int rl_load(dl_scenario *sc, json_t *index, json_t *cas, size_t *skipped)
+{
+	int rc = set_target(sc, NULL, "3.8", 3, DEFAULT_PLATFORM);
+	if (rc < 0)
+		return rc;
+	if (!json_is_object(index) || !json_is_object(cas))
+		return rl_error(sc->source, "the index and the case must be JSON objects");
+	const char *name;
+	json_t *versions;
+	json_object_foreach(index, name, versions)
+	{
+		size_t kl = strlen(name);
+		if (!dl_name_is_valid(name, kl) || !json_is_object(versions)) {
+			(*skipped)++;
+			continue;
+		}
+		char *norm = dl_arena_alloc(sc->arena, kl + 1);
+		if (norm == NULL)
+			return dl_error_oom();
+		norm[dl_name_normalize_into(norm, name, kl)] = '\0';
+		uint32_t id;
+		if ((rc = pkg_id(sc, norm, NULL, &id)) < 0)
+			return rc;
+		size_t nv = json_object_size(versions);
+		if (nv == 0)
+			continue;
+		if (sc->pk[id].ncands != 0)
+			return dl_error_set(DL_EPARSE, "%s: package '%s' is given twice", sc->source, norm);
+		cand *cands = dl_arena_calloc(sc->arena, nv, sizeof(cand));
+		if (cands == NULL)
+			return dl_error_oom();
+		sc->pk[id].cands = cands;
+		size_t k = 0;
+		const char *ver;
+		json_t *info;
+		json_object_foreach(versions, ver, info)
+		{
+			cand *c = &cands[k];
+			size_t vl = strlen(ver);
+			if (dl_version_parse_into(&c->v, ver, vl) < 0) {
+				dl_error_clear();
+				(*skipped)++;
+				continue;
+			}
+			c->parsed = true;
+			sc->pk[id].ncands = ++k; /* from here on dl_scenario_free releases it */
+			if ((c->text = dl_arena_strndup(sc->arena, ver, vl)) == NULL)
+				return dl_error_oom();
+			json_t *deps = json_is_object(info) ? json_object_get(info, "dependencies") : NULL;
+			/* The data writes "no dependencies" as {} in places. */
+			if (json_is_object(deps) && json_object_size(deps) == 0)
+				deps = NULL;
+			if (deps != NULL && !json_is_array(deps))
+				return dl_error_set(DL_EPARSE, "%s: '%s' %s: dependencies must be an array", sc->source, name, ver);
+			if ((rc = rl_reqs(sc, deps, &c->reqs, &c->nreqs, skipped)) < 0)
+				return rc;
+		}
+		if (k > 1)
+			qsort(cands, k, sizeof(cand), cmp_cand_desc);
+	}
+	json_t *req = json_object_get(cas, "requested");
+	if (!json_is_array(req))
+		return rl_error(sc->source, "the case has no 'requested' array");
+	size_t rskip = 0;
+	if ((rc = rl_reqs(sc, req, &sc->root_reqs, &sc->nroot, &rskip)) < 0)
+		return rc;
+	if (rskip > 0)
+		return rl_error(sc->source, "a requested requirement does not parse");
+	json_t *resolved = json_object_get(cas, "resolved");
+	sc->exp_sat = resolved != NULL;
+	if (json_is_object(resolved)) {
+		size_t n = json_object_size(resolved);
+		sc->exp = dl_arena_calloc(sc->arena, n + 1, sizeof(dl_scenario_pin));
+		if (sc->exp == NULL)
+			return dl_error_oom();
+		const char *pn;
+		json_t *pv;
+		json_object_foreach(resolved, pn, pv)
+		{
+			const char *v = json_is_string(pv) ? json_string_value(pv) : json_string_value(json_object_get(pv, "version"));
+			size_t pl = strlen(pn);
+			if (v == NULL || !dl_name_is_valid(pn, pl))
+				return dl_error_set(DL_EPARSE, "%s: resolved '%s' has no version string", sc->source, pn);
+			char *norm = dl_arena_alloc(sc->arena, pl + 1);
+			char *ver = dl_arena_strndup(sc->arena, v, strlen(v));
+			if (norm == NULL || ver == NULL)
+				return dl_error_oom();
+			norm[dl_name_normalize_into(norm, pn, pl)] = '\0';
+			sc->exp[sc->nexp++] = (dl_scenario_pin){norm, ver};
+		}
+		/* An empty "resolved" lists no pins to compare with (pyrax). */
+		sc->has_exp_pkgs = sc->nexp > 0;
+		if (sc->nexp > 1)
+			qsort(sc->exp, sc->nexp, sizeof(dl_scenario_pin), cmp_pin);
+	}
+	return 0;
+}
+
+int dl_scenario_load_resolvelib(dl_scenario **out, const char *index, size_t index_len, const char *case_json,
+                                size_t case_len, const char *source, size_t *skipped)
+{
+	size_t dummy = 0;
+	if (skipped == NULL)
+		skipped = &dummy;
+	*skipped = 0;
+	dl_scenario *sc = dl_calloc(1, sizeof(*sc));
+	if (sc == NULL)
+		return dl_error_oom();
+	dl_buf_init(&sc->reason, 0);
+	dl_buf_init(&sc->expl, 0);
+	sc->name = source != NULL ? source : "<resolvelib>";
+	sc->source = sc->name;
+	json_error_t je;
+	json_t *ji = NULL, *jc = NULL;
+	int rc;
+	if ((rc = dl_arena_new(&sc->arena)) < 0 || (rc = dl_strpool_new(&sc->pool)) < 0)
+		goto done;
+	if ((sc->pk = dl_calloc(16, sizeof(pkg))) == NULL) {
+		rc = dl_error_oom();
+		goto done;
+	}
+	sc->cappk = 16;
+	sc->npk = 1;
+	sc->pk[0].name = "root";
+	if ((sc->name = dl_arena_strndup(sc->arena, sc->name, strlen(sc->name))) == NULL) {
+		rc = dl_error_oom();
+		goto done;
+	}
+	sc->source = sc->name;
+	ji = json_loadb(index, index_len, JSON_REJECT_DUPLICATES, &je);
+	if (ji == NULL) {
+		rc = dl_error_set(DL_EPARSE, "%s index: invalid JSON at line %d, column %d: %s", sc->source, je.line,
+		                  je.column, je.text);
+		goto done;
+	}
+	jc = json_loadb(case_json, case_len, JSON_REJECT_DUPLICATES, &je);
+	if (jc == NULL) {
+		rc = dl_error_set(DL_EPARSE, "%s: invalid JSON at line %d, column %d: %s", sc->source, je.line, je.column,
+		                  je.text);
+		goto done;
+	}
+	rc = rl_load(sc, ji, jc, skipped);
+done:
+	json_decref(ji);
+	json_decref(jc);
+	if (rc < 0) {
+		dl_scenario_free(sc);
+		return rc;
+	}
+	*out = sc;
 	return 0;
 }
