@@ -264,6 +264,22 @@ static void test_pipfile_bare_hashes(void **state)
 	       "hash-changed - attrs 23.1.0->23.1.0 mismatch=0 {? sha256:3333>} {attrs-23.1.0-py3-none-any.whl sha256:>8888}\n");
 }
 
+/* pipenv's pylock writes one wheel entry per hash, all with one name: a
+ * name is a multi-map, and only a hash none of them has is a change. */
+static void test_repeated_file_names(void **state)
+{
+	(void)state;
+	#define TWO(a, b) "wheels = [{ name = \"x-1.0-py3-none-any.whl\", url = \"u\", hashes = { sha256 = \"" a "\" } },\n" \
+	                  "  { name = \"x-1.0-py3-none-any.whl\", url = \"u\", hashes = { sha256 = \"" b "\" } }]\n"
+	static const char old_doc[] = PYLOCK_HEAD PKG("x", "1.0") TWO(H(1), H(2));
+	static const char same[] = PYLOCK_HEAD PKG("x", "1.0") TWO(H(2), H(1));
+	static const char changed[] = PYLOCK_HEAD PKG("x", "1.0") TWO(H(1), H(3));
+	#undef TWO
+	expect(old_doc, "pylock.toml", same, "pylock.toml", "");
+	expect(old_doc, "pylock.toml", changed, "pylock.toml",
+	       "hash-changed - x 1.0->1.0 mismatch=1 {x-1.0-py3-none-any.whl sha256:1111>3333}\n");
+}
+
 /* ------------------------------------------------------------------ */
 /* deeplock locks with build environments                                */
 
@@ -446,7 +462,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_every_kind),        cmocka_unit_test(test_counts_and_formats),
 	    cmocka_unit_test(test_same_name_entries), cmocka_unit_test(test_poetry_against_pylock),
-	    cmocka_unit_test(test_pipfile_bare_hashes), cmocka_unit_test(test_deeplock_build_envs),
+	    cmocka_unit_test(test_pipfile_bare_hashes), cmocka_unit_test(test_repeated_file_names),
+	    cmocka_unit_test(test_deeplock_build_envs),
 	    cmocka_unit_test(test_poetry_to_deeplock), cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_kind_names),        cmocka_unit_test(test_alloc_failures),
 	};

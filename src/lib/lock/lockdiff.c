@@ -586,24 +586,44 @@ static void diff_files(ctx *c, const char *env, const dpkg *o, const dpkg *n, bo
 	size_t k = 0;
 	bool news = false, mismatch = false;
 	if (named) {
+		/* A name may occur more than once (pipenv's pylock writes one entry
+		 * per hash): a new file matches when any old file of its name has
+		 * its hash, and differs only when none has and one is comparable. */
 		for (size_t i = 0; i < n->n_files; i++) {
 			const dfile *nf = &n->files[i];
-			const dfile *of = file_named(o, nf->name);
 			const char *alg = nf->n_hashes > 0 ? nf->hashes[0].algorithm : "sha256";
+			const dfile *of = NULL;
+			const char *differs_alg = NULL, *differs_old = NULL, *differs_new = NULL;
+			bool same = false;
+			for (size_t j = 0; j < o->n_files && !same; j++) {
+				if (strcmp(o->files[j].name, nf->name) != 0)
+					continue;
+				of = &o->files[j];
+				bool comparable = false, equal = true;
+				for (size_t h = 0; h < nf->n_hashes; h++) {
+					const char *oh = hash_of(of, nf->hashes[h].algorithm);
+					if (oh == NULL)
+						continue;
+					comparable = true;
+					if (strcmp(oh, nf->hashes[h].hex) != 0 && equal) {
+						equal = false;
+						if (differs_alg == NULL) {
+							differs_alg = nf->hashes[h].algorithm;
+							differs_old = oh;
+							differs_new = nf->hashes[h].hex;
+						}
+					}
+				}
+				same = !comparable || equal;
+			}
 			if (of == NULL) {
 				if (!(nf->sdist && sdist_reported)) {
 					out[k++] = (dl_lockdiff_file){nf->name, alg, NULL, hash_of(nf, alg)};
 					news = true;
 				}
-				continue;
-			}
-			for (size_t h = 0; h < nf->n_hashes; h++) {
-				const char *oh = hash_of(of, nf->hashes[h].algorithm);
-				if (oh != NULL && strcmp(oh, nf->hashes[h].hex) != 0) {
-					out[k++] = (dl_lockdiff_file){nf->name, nf->hashes[h].algorithm, oh, nf->hashes[h].hex};
-					news = mismatch = true;
-					break;
-				}
+			} else if (!same && differs_alg != NULL) {
+				out[k++] = (dl_lockdiff_file){nf->name, differs_alg, differs_old, differs_new};
+				news = mismatch = true;
 			}
 		}
 		for (size_t i = 0; i < o->n_files; i++)
