@@ -97,6 +97,9 @@ int dl_cli_graph(int argc, char **argv);
 /* `deeplock audit` (audit_cmd.c). */
 int dl_cli_audit(int argc, char **argv);
 
+/* `deeplock diff OLD NEW` (diff_cmd.c). */
+int dl_cli_diff(int argc, char **argv); /* `deeplock diff OLD NEW` (diff_cmd.c) */
+
 /* `deeplock cache dir|size|clean` (cache_cmd.c). */
 int dl_cli_cache(int argc, char **argv);
 

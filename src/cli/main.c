@@ -17,6 +17,7 @@ static const dl_cli_command commands[] = {
 	{"tree", "show the locked packages as a tree, build environments included", dl_cli_tree},
 	{"why", "show every path from the project to a package", dl_cli_why},
 	{"graph", "print the lock as a Graphviz graph", dl_cli_graph},
+	{"diff", "compare two locks of any format, what runs at build time first", dl_cli_diff},
 	{"cache", "show or clean deeplock's cache", dl_cli_cache},
 	/* Hidden: the parsers on the command line, for testing from outside. */
 	{"debug", NULL, dl_cli_debug},
