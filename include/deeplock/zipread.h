@@ -45,7 +45,9 @@
  *     and every member lies before the central directory;
  *   - decompression stops as soon as the output passes the declared size or
  *     the caller's maximum, and the size and CRC-32 are checked.
- * Only "stored" and "deflate" members are decoded (all a wheel uses).
+ * Only "stored" and "deflate" members are decoded (all a wheel uses), and
+ * neither members needing a zip version above 6.3 nor "compressed patched
+ * data" (flag bit 5), which zipfile refuses too.
  *
  * Error messages start with the archive's name as given by the caller (a
  * redacted URL or a file name) and name the entry and the offsets involved.

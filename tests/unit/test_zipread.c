@@ -373,6 +373,8 @@ static void t_corrupt_members(void **state)
 
 	m[0].flags = 1;
 	parse_fails(m, 2, DL_EUNSUPPORTED, NAME ": central directory entry 0 ('a.txt') is encrypted (flags 0x0001)");
+	m[0].flags = 0x20;
+	extract_fails(m, 2, 0, 100, DL_EUNSUPPORTED, "member 'a.txt' (entry 0) holds compressed patched data (flag bit 5)");
 	m[0].flags = 0x40;
 	parse_fails(m, 2, DL_EUNSUPPORTED, "is encrypted (flags 0x0040)");
 	m[0] = ok;

@@ -54,6 +54,7 @@
 #define FLAG_ENCRYPTED 0x0001u
 #define FLAG_STRONG 0x0040u
 #define FLAG_CD_MASKED 0x2000u
+#define FLAG_PATCHED 0x0020u
 
 struct dl_zipdir {
 	char *name;
@@ -752,6 +753,10 @@ static int extract(dl_buf *out, dl_zip_range *need, const dl_zipdir *dir, const 
 	if (e->method != DL_ZIP_STORED && e->method != DL_ZIP_DEFLATE)
 		return dl_error_set(DL_EUNSUPPORTED, "%s: member '%s' (entry %zu) uses compression method %u (%s); only stored (0) and deflate (8) are supported",
 		                    dir->name, nm, e->index, e->method, method_name(e->method));
+	/* zipfile refuses to read "compressed patched data" (flag bit 5). */
+	if (e->flags & FLAG_PATCHED)
+		return dl_error_set(DL_EUNSUPPORTED, "%s: member '%s' (entry %zu) holds compressed patched data (flag bit 5)",
+		                    dir->name, nm, e->index);
 	if (e->usize > max)
 		return dl_error_set(DL_ELIMIT, "%s: member '%s' (entry %zu) is %" PRIu64 " bytes uncompressed, more than the limit of %zu",
 		                    dir->name, nm, e->index, e->usize, max);
