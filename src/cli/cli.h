@@ -98,7 +98,7 @@ int dl_cli_graph(int argc, char **argv);
 int dl_cli_audit(int argc, char **argv);
 
 /* `deeplock diff OLD NEW` (diff_cmd.c). */
-int dl_cli_diff(int argc, char **argv); /* `deeplock diff OLD NEW` (diff_cmd.c) */
+int dl_cli_diff(int argc, char **argv);
 
 /* `deeplock cache dir|size|clean` (cache_cmd.c). */
 int dl_cli_cache(int argc, char **argv);

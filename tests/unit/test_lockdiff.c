@@ -394,8 +394,11 @@ static void test_errors(void **state)
 	assert_non_null(strstr(dl_error_last()->message, "notes.md: cannot tell the lock-file format"));
 	assert_non_null(strstr(dl_error_last()->message, "while reading the old lock notes.md"));
 
-	static const char reqs[] = "requests==2.0\n";
+	/* Requirements locks are read; one that includes other files is not a
+	 * lock on its own and is refused. */
+	static const char reqs[] = "requests==2.0\n-r base.txt\n";
 	assert_int_equal(diff(&d, reqs, "requirements.txt", OLD_PYLOCK, "pylock.toml"), DL_EUNSUPPORTED);
+	assert_non_null(strstr(dl_error_last()->message, "requirements.txt:2:1: '-r base.txt' includes another file"));
 
 	/* A forced format wins over the name. */
 	dl_lockdiff_input o = {OLD_PYLOCK, strlen(OLD_PYLOCK), "x", "poetry.lock", DL_LOCKFILE_PYLOCK};
