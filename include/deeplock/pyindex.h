@@ -21,6 +21,9 @@
  *     "a[x]" pinned to their base's version;
  *   - constraints (-c) narrow every requirement on their project and never
  *     add a project by themselves;
+ *   - preferences (the versions of an existing lock) are tried first, so a
+ *     re-lock changes nothing that does not have to change; --upgrade drops
+ *     them all, --upgrade-package NAME drops one;
  *   - dependencies are read from the file the installer would use: the best
  *     wheel (PEP 658 metadata when offered), else the sdist's static
  *     metadata; when an sdist's dependencies can only be known by running
@@ -58,9 +61,15 @@ typedef struct dl_pyindex_opts {
 	size_t n_no_binary;
 	const char *const *constraints; /* PEP 508 strings */
 	size_t n_constraints;
+	/* Preferred versions: pairs (normalised name, version), e.g. from the
+	 * lock being updated.  A preferred version that is offered is tried
+	 * first; one that is not (yanked since, excluded) is ignored. */
+	const char *const *prefer_names;
+	const char *const *prefer_versions;
+	size_t n_prefer;
 } dl_pyindex_opts;
 
-#define DL_PYINDEX_OPTS_INIT {DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, false, false, NULL, 0, NULL, 0, NULL, 0}
+#define DL_PYINDEX_OPTS_INIT {DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, false, false, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0}
 
 /* Create a resolver over `opts->client` (borrowed).  Fails with DL_EINVAL
  * for a bad Python version, platform tag, package name or constraint

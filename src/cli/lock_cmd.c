@@ -335,6 +335,9 @@ static void help(FILE *out)
 	        "      --extra NAME          include [project.optional-dependencies] NAME\n"
 	        "  -o, --output PATH         where to write (default PATH/pylock.toml)\n"
 	        "      --check               write nothing; exit 1 if the lock is out of date\n"
+	        "  -U, --upgrade             ignore the existing lock's versions (by default they are kept\n"
+	        "                            where they still satisfy the requirements)\n"
+	        "  -P, --upgrade-package N   let N move to its newest allowed version (repeatable)\n"
 	        "      --build-deps POLICY   needed (default): expand what an installer would build;\n"
 	        "                            all: every package with an sdist; none: nothing\n"
 	        "      --forbid-sdist        fail if any package would run code at install time\n"
@@ -405,7 +408,9 @@ int dl_cli_lock(int argc, char **argv)
 	strv rfiles = {0}, cfiles = {0}, only_binary = {0}, no_binary = {0};
 	inputs in = {0};
 	const char *path = NULL, *output = NULL, *python = NULL, *platform = NULL;
-	bool check = false, forbid = false, quiet = false, pre = false, lowest = false;
+	bool check = false, forbid = false, quiet = false, pre = false, lowest = false, upgrade = false;
+	strv upgrade_pkgs = {0}, pref_names = {0}, pref_versions = {0};
+	dl_lock_doc *prev = NULL;
 	dl_build_policy policy = DL_BUILD_NEEDED;
 	int status = DL_EXIT_USAGE;
 	dl_pyindex *pi = NULL;
@@ -445,6 +450,11 @@ int dl_cli_lock(int argc, char **argv)
 			output = val;
 		} else if (strcmp(a, "--check") == 0) {
 			check = true;
+		} else if (strcmp(a, "-U") == 0 || strcmp(a, "--upgrade") == 0) {
+			upgrade = true;
+		} else if (strcmp(a, "-P") == 0 || strcmp(a, "--upgrade-package") == 0) {
+			NEEDS_VALUE();
+			split_names(&upgrade_pkgs, val);
 		} else if (strcmp(a, "--forbid-sdist") == 0) {
 			forbid = true;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
@@ -505,9 +515,45 @@ int dl_cli_lock(int argc, char **argv)
 		path = ".";
 	if (read_inputs(path, &rfiles, &cfiles, &in) != 0)
 		goto done;
+	char target[4096];
+	if (output != NULL)
+		snprintf(target, sizeof target, "%s", output);
+	else
+		snprintf(target, sizeof target, "%s/pylock.toml", in.dir);
+	/* Preferences: the versions of the lock being replaced, so a re-lock
+	 * moves only what must move. */
+	if (!upgrade && access(target, F_OK) == 0) {
+		size_t olen = 0;
+		char *odata = dl_cli_read_input(target, (size_t)256 << 20, &olen);
+		if (odata != NULL && dl_lock_read_pylock(&prev, odata, olen, target) == 0) {
+			const dl_lock *ol = dl_lock_doc_lock(prev);
+			for (size_t e = 0; e <= ol->n_envs; e++) {
+				const dl_lock_pkg *pk = e == 0 ? ol->packages : ol->envs[e - 1].packages;
+				size_t np = e == 0 ? ol->n_packages : ol->envs[e - 1].n_packages;
+				for (size_t k = 0; k < np; k++) {
+					bool skip = false;
+					for (size_t u = 0; u < upgrade_pkgs.n && !skip; u++)
+						skip = strcmp(upgrade_pkgs.v[u], pk[k].name) == 0;
+					for (size_t u = 0; u < pref_names.n && !skip; u++)
+						skip = strcmp(pref_names.v[u], pk[k].name) == 0;
+					if (!skip && pk[k].version != NULL && pk[k].version[0] != '\0') {
+						strv_push(&pref_names, pk[k].name);
+						strv_push(&pref_versions, pk[k].version);
+					}
+				}
+			}
+		} else if (odata != NULL && !quiet) {
+			fprintf(stderr, "deeplock: warning: %s cannot be read (%s); locking from scratch\n", target,
+			        dl_error_last()->message);
+		}
+		free(odata);
+	}
 	if (dl_cli_net_open(&net) != DL_EXIT_OK)
 		goto done;
 	dl_pyindex_opts po = DL_PYINDEX_OPTS_INIT;
+	po.prefer_names = (const char *const *)pref_names.v;
+	po.prefer_versions = (const char *const *)pref_versions.v;
+	po.n_prefer = pref_names.n;
 	po.client = net.client;
 	po.python = python;
 	po.platform = platform;
@@ -547,11 +593,6 @@ int dl_cli_lock(int argc, char **argv)
 		dl_cli_lib_error("writing the lock");
 		goto done;
 	}
-	char target[4096];
-	if (output != NULL)
-		snprintf(target, sizeof target, "%s", output);
-	else
-		snprintf(target, sizeof target, "%s/pylock.toml", in.dir);
 	const dl_lock_report *rep = dl_lock_result_report(res);
 	if (forbid && rep->n_builders > 0) {
 		dl_cli_error("--forbid-sdist: %zu package%s would run code at install time:", rep->n_builders,
@@ -598,5 +639,9 @@ done:
 	strv_free(&cfiles);
 	strv_free(&only_binary);
 	strv_free(&no_binary);
+	strv_free(&upgrade_pkgs);
+	strv_free(&pref_names);
+	strv_free(&pref_versions);
+	dl_lock_doc_free(prev);
 	return status;
 }

@@ -411,3 +411,28 @@ def test_tree_why_graph(run, demo_lock):
     assert "`-- required by setuptools-rust==1.8.1" in r.out
     r = text(run, "tree", "--lock", "/nonexistent/pylock.toml")
     assert r.rc == 1
+
+
+def test_relock_keeps_versions_unless_told_to_upgrade(run, demo, tmp_path):
+    p = project(tmp_path, ["requests"])
+    (tmp_path / "c.txt").write_text("urllib3<2\n")
+    r = lock(run, tmp_path, demo["url"], str(p), "-c", str(tmp_path / "c.txt"))
+    assert r.rc == 0, r.err
+
+    def urllib3():
+        doc = tomllib.loads((p / "pylock.toml").read_text())
+        return next(x["version"] for x in doc["packages"] if x["name"] == "urllib3")
+
+    assert urllib3() == "1.26.18"
+    # Without the constraint, the existing lock's version still satisfies: kept.
+    assert lock(run, tmp_path, demo["url"], str(p)).rc == 0
+    assert urllib3() == "1.26.18"
+    assert lock(run, tmp_path, demo["url"], str(p), "--check").rc == 0
+    # Only the named package moves; then a full upgrade.
+    assert lock(run, tmp_path, demo["url"], str(p), "-P", "urllib3").rc == 0
+    assert urllib3() == "2.1.0"
+    (tmp_path / "c.txt").write_text("urllib3<2\n")
+    assert lock(run, tmp_path, demo["url"], str(p), "-c", str(tmp_path / "c.txt")).rc == 0
+    assert urllib3() == "1.26.18"
+    assert lock(run, tmp_path, demo["url"], str(p), "--upgrade").rc == 0
+    assert urllib3() == "2.1.0"

@@ -755,6 +755,30 @@ static int make_offered(dl_pyindex *p, pkg *k)
 			return dl_error_oom();
 		k->offered_idx[k->noffered++] = i;
 	}
+	/* A preferred version moves to the front, the rest keep their order. */
+	const char *pref = NULL;
+	for (size_t i = 0; i < p->o.n_prefer && pref == NULL; i++)
+		if (strcmp(p->o.prefer_names[i], k->base_name) == 0)
+			pref = p->o.prefer_versions[i];
+	if (pref != NULL) {
+		dl_version pv;
+		if (dl_version_parse_into(&pv, pref, strlen(pref)) == 0) {
+			for (size_t i = 1; i < k->noffered; i++) {
+				if (dl_version_cmp(&k->offered[i], &pv) != 0)
+					continue;
+				dl_version tv = k->offered[i];
+				size_t ti = k->offered_idx[i];
+				memmove(&k->offered[1], &k->offered[0], i * sizeof(*k->offered));
+				memmove(&k->offered_idx[1], &k->offered_idx[0], i * sizeof(*k->offered_idx));
+				k->offered[0] = tv;
+				k->offered_idx[0] = ti;
+				break;
+			}
+			dl_version_clear(&pv);
+		} else {
+			dl_error_clear();
+		}
+	}
 	k->gen = p->gen;
 	return 0;
 }
