@@ -93,9 +93,10 @@ void dl_scenario_free(dl_scenario *sc);
  * {"version": V}} or "conflicted": ...}; an empty "resolved" means
  * satisfiable with no pins to compare.  The target is CPython 3.8 on Linux x86_64
  * (the data's own assumption); every version offers a universal wheel.
- * Versions that are not PEP 440 and requirements that do not parse are
- * left out (resolvelib's data has a few), and counted in *skipped when it
- * is not NULL.  Errors: DL_EPARSE for JSON of the wrong shape (naming the
+ * Versions that are not PEP 440 are left out (counted in *skipped when it
+ * is not NULL); a version's dependencies are parsed when the resolver
+ * first asks for them (most versions of a snapshot never are), and those
+ * that do not parse are left out then.  Errors: DL_EPARSE for JSON of the wrong shape (naming the
  * key), DL_ENOMEM.
  */
 int dl_scenario_load_resolvelib(dl_scenario **out, const char *index, size_t index_len, const char *case_json,

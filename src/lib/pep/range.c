@@ -121,12 +121,20 @@ static bool after_pre_part(const dl_version *lo, dl_version *out)
 
 static bool least_above(int kind, const dl_version *lo, dl_version *out)
 {
-	memset(out, 0, sizeof(*out));
-	out->pre_kind = DL_VERSION_PRE_NONE;
 	if (kind == DL_BOUND_UNBOUNDED) {
+		memset(out, 0, sizeof(*out));
+		out->pre_kind = DL_VERSION_PRE_NONE;
 		out->nrelease = 1; /* 0.dev0, the least version there is */
 		out->has_dev = true;
 		return true;
+	}
+	if (lo->bound == DL_VERSION_BOUND_NONE) {
+		/* the common case, without the copies below */
+		if (kind == DL_BOUND_INCLUSIVE) {
+			*out = *lo;
+			return true;
+		}
+		return false;
 	}
 	*out = *lo;
 	out->key = 0;
@@ -188,6 +196,19 @@ static bool least_above(int kind, const dl_version *lo, dl_version *out)
  * (on the stack, sharing memory with `v`) and returns its kind.  An upper
  * bound is canonicalised as the lower bound of the gap that follows it.
  */
+static int canon_lo(int kind, const dl_version *v, dl_version *out);
+
+/* canon_lo without a copy when the bound is already canonical (a real
+ * version, inclusive or exclusive): returns the version to compare, `v`
+ * itself or `scratch`, and the kind in *kind. */
+static const dl_version *canon_lo_ref(int *kind, const dl_version *v, dl_version *scratch)
+{
+	if (*kind != DL_BOUND_UNBOUNDED && v->bound == DL_VERSION_BOUND_NONE)
+		return v;
+	*kind = canon_lo(*kind, v, scratch);
+	return scratch;
+}
+
 static int canon_lo(int kind, const dl_version *v, dl_version *out)
 {
 	if (least_above(kind, v, out))
@@ -210,10 +231,9 @@ static int flip(int kind)
  * ">=0.dev0"); at the same version an inclusive bound starts earlier. */
 static int cmp_lo(int ka, const dl_version *a, int kb, const dl_version *b)
 {
-	dl_version ca, cb;
-	ka = canon_lo(ka, a, &ca);
-	kb = canon_lo(kb, b, &cb);
-	int c = dl_version_cmp(&ca, &cb);
+	dl_version sa, sb;
+	const dl_version *ca = canon_lo_ref(&ka, a, &sa), *cb = canon_lo_ref(&kb, b, &sb);
+	int c = dl_version_cmp(ca, cb);
 	if (c != 0)
 		return c;
 	return (ka == DL_BOUND_EXCLUSIVE) - (kb == DL_BOUND_EXCLUSIVE);
@@ -225,10 +245,13 @@ static int cmp_hi(int ka, const dl_version *a, int kb, const dl_version *b)
 {
 	if (ka == DL_BOUND_UNBOUNDED || kb == DL_BOUND_UNBOUNDED)
 		return (ka == DL_BOUND_UNBOUNDED) - (kb == DL_BOUND_UNBOUNDED);
-	dl_version ca, cb;
-	ka = flip(canon_lo(flip(ka), a, &ca));
-	kb = flip(canon_lo(flip(kb), b, &cb));
-	int c = dl_version_cmp(&ca, &cb);
+	dl_version sa, sb;
+	ka = flip(ka);
+	kb = flip(kb);
+	const dl_version *ca = canon_lo_ref(&ka, a, &sa), *cb = canon_lo_ref(&kb, b, &sb);
+	ka = flip(ka);
+	kb = flip(kb);
+	int c = dl_version_cmp(ca, cb);
 	if (c != 0)
 		return c;
 	return (ka == DL_BOUND_INCLUSIVE) - (kb == DL_BOUND_INCLUSIVE);
@@ -240,13 +263,14 @@ static bool empty_between(int lk, const dl_version *lo, int hk, const dl_version
 {
 	if (hk == DL_BOUND_UNBOUNDED)
 		return false;
-	dl_version least;
-	if (canon_lo(lk, lo, &least) == DL_BOUND_INCLUSIVE) {
-		int c = dl_version_cmp_full(&least, hi);
+	dl_version scratch;
+	const dl_version *least = canon_lo_ref(&lk, lo, &scratch);
+	if (lk == DL_BOUND_INCLUSIVE) {
+		int c = dl_version_cmp_full(least, hi);
 		return !(c < 0 || (c == 0 && hk == DL_BOUND_INCLUSIVE && hi->bound == DL_VERSION_BOUND_NONE));
 	}
 	/* no least element above lo: anything strictly above lo reaches in */
-	return dl_version_cmp(&least, hi) >= 0;
+	return dl_version_cmp(least, hi) >= 0;
 }
 
 /* Does an interval ending at (hk, hi) reach or touch one starting at

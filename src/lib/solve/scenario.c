@@ -54,6 +54,9 @@ typedef struct cand {
 	size_t nreqs;
 	extra_def *extras;
 	size_t nextras;
+	/* resolvelib data: the dependencies as JSON, parsed on first use (most
+	 * versions of a snapshot are never looked at); NULL once parsed */
+	json_t *raw;
 } cand;
 
 typedef struct pkg {
@@ -105,6 +108,7 @@ struct dl_scenario {
 	size_t ndeps, capdeps;
 
 	dl_solver_stats last_stats;
+	size_t skipped; /* resolvelib entries left out so far */
 	/* the last outcome */
 	dl_scenario_outcome outcome;
 	dl_buf reason;
@@ -742,6 +746,7 @@ void dl_scenario_free(dl_scenario *sc)
 		for (size_t k = 0; k < p->ncands; k++) {
 			if (p->cands[k].parsed)
 				dl_version_clear(&p->cands[k].v);
+			json_decref(p->cands[k].raw);
 		}
 		if (p->extra == NULL) {
 			for (size_t k = 0; k < p->noffered; k++)
@@ -934,6 +939,8 @@ done:
 	return rc;
 }
 
+static int rl_reqs(dl_scenario *sc, json_t *arr, dl_requirement ***out, size_t *n, size_t *skipped);
+
 static int prov_deps(void *ctx, uint32_t id, size_t index, const dl_solver_dep **out, size_t *n, bool *available,
                      const char **reason)
 {
@@ -959,7 +966,15 @@ static int prov_deps(void *ctx, uint32_t id, size_t index, const dl_solver_dep *
 		const pkg *base = &sc->pk[bid];
 		if (index >= base->noffered)
 			return dl_error_set(DL_EINVAL, "no candidate %zu of %s", index, sc->pk[id].name);
-		const cand *c = &base->cands[base->offered_idx[index]];
+		cand *c = &base->cands[base->offered_idx[index]];
+		if (c->raw != NULL) {
+			json_t *raw = c->raw;
+			c->raw = NULL;
+			rc = rl_reqs(sc, raw, &c->reqs, &c->nreqs, &sc->skipped);
+			json_decref(raw);
+			if (rc < 0)
+				return rc;
+		}
 		if (extra == NULL) {
 			if (c->unusable != NULL) {
 				*available = false;
@@ -1232,8 +1247,8 @@ static int rl_load(dl_scenario *sc, json_t *index, json_t *cas, size_t *skipped)
 				deps = NULL;
 			if (deps != NULL && !json_is_array(deps))
 				return dl_error_set(DL_EPARSE, "%s: '%s' %s: dependencies must be an array", sc->source, name, ver);
-			if ((rc = rl_reqs(sc, deps, &c->reqs, &c->nreqs, skipped)) < 0)
-				return rc;
+			if (json_array_size(deps) > 0)
+				c->raw = json_incref(deps);
 		}
 		if (k > 1)
 			qsort(cands, k, sizeof(cand), cmp_cand_desc);
