@@ -32,6 +32,7 @@
 #include "deeplock/tags.h"
 
 #define PREFETCH_CANDIDATES 1
+#define PREFETCH_BACKTRACK 4
 
 typedef struct dep {
 	dl_requirement *r;
@@ -938,11 +939,12 @@ static int prov_deps(void *ctx, uint32_t id, size_t index, const dl_solver_dep *
 				rc = add_req(p, d->r, extra);
 			}
 		}
-		/* The next candidate's metadata, in case this one fails.  (add_req
+		/* The next candidates' metadata, in case this one fails: a
+		 * backtrack usually walks down several versions in a row.  (add_req
 		 * may have grown the package array: look the package up again.) */
 		k = &p->pk[bid];
-		if (rc == 0 && index + 1 < k->noffered)
-			(void)ask_meta(p, bid, k->offered_idx[index + 1]);
+		for (size_t ahead = 1; rc == 0 && ahead <= PREFETCH_BACKTRACK && index + ahead < k->noffered; ahead++)
+			(void)ask_meta(p, bid, k->offered_idx[index + ahead]);
 	}
 	if (rc != 0)
 		return rc;
