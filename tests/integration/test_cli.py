@@ -37,3 +37,18 @@ def test_debug_name(run):
         {"input": "Foo.Bar", "valid": True, "normalized": "foo-bar"},
         {"input": "bad name", "valid": False},
     ]
+
+
+def test_every_command_has_help_and_is_in_the_man_page(run):
+    import os
+    import re
+    r = run("--help")
+    assert r.rc == 0
+    commands = re.findall(r"^  ([a-z]+) ", r.out.decode(), re.M)
+    assert {"lock", "export", "tree", "why", "graph", "audit", "diff", "cache"} <= set(commands)
+    man = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "deeplock.1")).read()
+    for c in commands:
+        h = run(c, "--help")
+        assert h.rc == 0, c
+        assert b"Usage: deeplock " + c.encode() in h.out, c
+        assert f".B deeplock {c}" in man or f".BR {c} " in man or f"{c}\"" in man or f".B {c}\n" in man, c
