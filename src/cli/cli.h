@@ -59,5 +59,7 @@ int dl_cli_debug_metadata(int argc, char **argv);     /* debug_dist.c */
 int dl_cli_debug_tags(int argc, char **argv);         /* debug_dist.c */
 int dl_cli_debug_name(int argc, char **argv);         /* debug.c */
 int dl_cli_debug_scenario(int argc, char **argv);     /* debug_scenario.c */
+int dl_cli_debug_reqfile(int argc, char **argv);      /* debug_inputs.c */
+int dl_cli_debug_project(int argc, char **argv);      /* debug_inputs.c */
 
 #endif

@@ -24,6 +24,8 @@ static const dl_cli_command debug_commands[] = {
 	{"metadata", "core metadata (METADATA, PKG-INFO) as JSON", dl_cli_debug_metadata},
 	{"tags", "wheel tags a target supports, in priority order", dl_cli_debug_tags},
 	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
+	{"reqfile", "pip requirements file (with its includes) as JSON", dl_cli_debug_reqfile},
+	{"project", "what a project asks to lock (pyproject.toml, setup.cfg/py, requirements)", dl_cli_debug_project},
 };
 
 #define N_DEBUG (sizeof(debug_commands) / sizeof(debug_commands[0]))
