@@ -500,7 +500,7 @@ static int url_or_path_name(const struct fctx *F, struct build *b, const char *l
 	size_t vs, vl;
 	if (is_link && url_fragment(loc, llen, "egg", &vs, &vl)) {
 		if (vl == 0)
-			return perr(F, DL_EPARSE, map[vs - 1], "empty #egg= fragment");
+			return perr(F, DL_EPARSE, map[vs - 4], "empty #egg= fragment");
 		if (!dl_name_is_valid(loc + vs, vl)) {
 			int rc = pwarn(F, map[vs], "the #egg= fragment '%.*s' is not a valid project name (pip 25 rejects it)",
 			               (int)(vl > SHOW ? SHOW : vl), loc + vs);
@@ -1117,7 +1117,7 @@ static int do_include(const struct fctx *F, const char *name, struct lpos at, bo
 	if (rc == 0) {
 		rc = parse_buffer(P, path, content.ptr ? content.ptr : "", content.len, constraint, F->depth + 1);
 		if (rc != 0 && rc != DL_ENOMEM)
-			dl_error_context("while reading %s, included from %s:%lu", path, F->file, at.line);
+			dl_error_context("reading %s, included from %s:%lu", path, F->file, at.line);
 	}
 	dl_buf_free(&content);
 	return rc;
