@@ -483,6 +483,7 @@ static int setuptools_dynamic_file(struct PR *R, const char *key, const char *di
 static int setup_list(struct PR *R, dl_project_list *l, const dl_setup_value *v, dl_project_source src,
                       const char *file, const char *what)
 {
+	l->source = src;
 	if (v->state == DL_SETUP_DYNAMIC)
 		return set_dynamic(R, &l->dynamic, what, v->reason);
 	struct vec items = {0};
@@ -617,25 +618,40 @@ static int read_extras(struct PR *R)
 		/* "name:marker" keys: the marker applies to each requirement */
 		const char *colon = strchr(x->name, ':');
 		size_t nlen = colon ? (size_t)(colon - x->name) : strlen(x->name);
+		dl_project_list *l = NULL;
 		if (nlen == 0) {
-			rc = unknowable(R, "%s:%lu: extras_require key '%s' adds conditional runtime requirements, which deeplock "
-			                   "does not merge yet",
-			                file, v->line, x->name);
-			if (rc < 0)
-				return rc;
-			continue;
-		}
-		dl_project_list *l;
-		if ((rc = new_extra(R, &l, x->name, nlen, NULL, file, v->line)) < 0)
+			/* ":marker" keys add conditional runtime requirements */
+			if (p->runtime.dynamic != NULL)
+				continue;
+			l = &p->runtime;
+		} else if ((rc = new_extra(R, &l, x->name, nlen, NULL, file, v->line)) < 0) {
 			return rc;
+		}
 		struct vec items = {0};
+		for (size_t k = 0; k < l->count; k++) {
+			dl_project_req *it = vec_push(R->A, &items, sizeof(*it));
+			if (it == NULL)
+				return dl_error_oom();
+			*it = l->items[k];
+		}
 		for (size_t k = 0; k < x->count; k++) {
 			dl_buf b = DL_BUF_INIT;
-			dl_buf_puts(&b, x->reqs[k]);
-			if (colon != NULL) {
-				dl_buf_puts(&b, strchr(x->reqs[k], ';') ? " and (" : " ; (");
+			const char *semi = colon != NULL ? strchr(x->reqs[k], ';') : NULL;
+			if (semi != NULL) {
+				/* (its own marker) and (the key's marker) */
+				dl_buf_put(&b, x->reqs[k], (size_t)(semi - x->reqs[k]));
+				dl_buf_puts(&b, " ; (");
+				dl_buf_puts(&b, semi + 1);
+				dl_buf_puts(&b, ") and (");
 				dl_buf_puts(&b, colon + 1);
 				dl_buf_putc(&b, ')');
+			} else {
+				dl_buf_puts(&b, x->reqs[k]);
+				if (colon != NULL) {
+					dl_buf_puts(&b, " ; (");
+					dl_buf_puts(&b, colon + 1);
+					dl_buf_putc(&b, ')');
+				}
 			}
 			if (b.failed) {
 				dl_buf_free(&b);
@@ -647,7 +663,8 @@ static int read_extras(struct PR *R)
 				return rc;
 		}
 		list_set(l, &items);
-		l->source = src;
+		if (nlen > 0)
+			l->source = src;
 	}
 	return 0;
 }
