@@ -437,6 +437,10 @@ static void test_errors(void **state)
 	parse_fails("./dist/bad_name-x.whl\n", "requirements.txt:1:8: bad_name-x.whl is not a valid wheel filename");
 	parse_fails("https://x/a.tgz#egg=\n", "requirements.txt:1:17: empty #egg= fragment");
 	parse_fails("./p[a b]\n", "requirements.txt:1:4: invalid extras '[a b]'");
+	dl_reqfile *nulrf = NULL;
+	assert_int_equal(dl_reqfile_parse(&nulrf, "ok # \0 in a comment\nab\0c\n", 27, NULL, NULL), DL_EPARSE);
+	assert_string_equal(dl_error_last()->message,
+	                    "requirements.txt:2:3: a NUL character cannot appear in a requirements file");
 	parse_fails_files("-r a.txt\n", NULL, DL_ENOTFOUND, "requirements.txt:1:4: cannot read 'a.txt': a.txt: no such file");
 	dl_reqfile *rf = NULL;
 	assert_int_equal(dl_reqfile_parse(&rf, "-r x.txt", 8, "top.txt", NULL), DL_EPARSE);

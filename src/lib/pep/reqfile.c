@@ -1220,6 +1220,11 @@ static int logical_line(struct fctx *F, struct lline *l, unsigned long primary)
 		}
 		return comment_line(F, l->s + hash + 1, l->len - hash - 1);
 	}
+	/* No C string can carry a NUL, and pip fails on it too (packaging
+	 * rejects it, os.path raises "embedded null byte"). */
+	const char *nul = memchr(l->s + a, '\0', z - a);
+	if (nul != NULL)
+		return perr(F, DL_EPARSE, l->p[nul - l->s], "a NUL character cannot appear in a requirements file");
 	/* 2. ${VAR} */
 	struct lline x = {0};
 	int rc = 0;
