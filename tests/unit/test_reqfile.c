@@ -568,6 +568,20 @@ static void test_via(void **state)
 	assert_string_equal(e[3].via[0], "pip-tools");
 	assert_int_equal(e[4].n_via, 0);
 	dl_reqfile_free(rf);
+
+	/* old pip-compile --generate-hashes (pip-tools issue 1063): a
+	 * continuation into the "# via" line; the comment ends the join */
+	rf = parse_ok("numpy==1.18.1 \\\n"
+	              "    --hash=sha256:1786a08236f2c92ae0e70423c45e1e62788ed33028f94ca99c4df03f5be6b3c6 \\\n"
+	              "    # via scipy\n"
+	              "scipy==1.4.1\n");
+	assert_int_equal(rf->n_entries, 2);
+	assert_int_equal(rf->entries[0].n_hashes, 1);
+	assert_int_equal(rf->entries[0].n_via, 1);
+	assert_string_equal(rf->entries[0].via[0], "scipy");
+	assert_int_equal(rf->entries[1].line, 4);
+	assert_int_equal(rf->n_warnings, 0);
+	dl_reqfile_free(rf);
 }
 
 static void test_names(void **state)

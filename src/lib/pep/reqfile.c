@@ -10,6 +10,23 @@
  * is then split into its requirement part and its option tokens, and the
  * tokens are read with optparse's rules.
  *
+ * pip's documentation once said the opposite order of (2) and (3); pip PR
+ * 7780 corrected it to what req_file.py does, which is what this follows.
+ *
+ * Where deeplock differs from pip, on purpose:
+ *   - pip asks the file system whether "./x" is a project directory or an
+ *     archive exists; the library does no I/O, so a name that looks like a
+ *     path (has a '/' or starts with '.'), or ends like an archive with no
+ *     '@', is recorded as a path and checked later by the caller;
+ *   - only UTF-8 is read (a UTF-8 byte order mark is skipped); pip also
+ *     honours other BOMs and PEP 263 "coding:" comments;
+ *   - a NUL character is an error with its position (pip fails later);
+ *   - a --hash value that is not hex of the algorithm's length, and an
+ *     unknown --use-feature, are warnings (pip accepts the first silently
+ *     and rejects the second; features change between pip versions);
+ *   - the positional arguments optparse drops silently ("-r a.txt b.txt")
+ *     and options pip ignores on a line are kept as warnings.
+ *
  * Everything of the result lives in one arena, but the parsed requirements
  * and markers, which have their own free functions.  Vectors grow inside
  * the arena by doubling (the old block is simply left behind: at most
