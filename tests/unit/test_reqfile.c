@@ -430,7 +430,7 @@ static void test_errors(void **state)
 	            "  python_version\n",
 	            "requirements.txt:3:8: invalid requirement 'bar     [x ;   python_version': expected ',' or ']' (to close "
 	            "the '[' of column 9)");
-	parse_fails("foo; python_version <\n", "requirements.txt:1:22: invalid requirement 'foo ; python_version <': "
+	parse_fails("foo; python_version <\n", "requirements.txt:1:22: invalid requirement 'foo; python_version <': "
 	                                       "expected a marker variable or a quoted string, found end of input");
 	parse_fails("https://x/y.zip; os_name ==\n", "requirements.txt:1:28: invalid marker 'os_name ==': expected a "
 	                                             "marker variable or a quoted string, found end of input");

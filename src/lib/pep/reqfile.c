@@ -437,6 +437,23 @@ static int parse_pep508(const struct fctx *F, struct build *b, const char *text,
 		}
 	}
 	int rc = shift != SIZE_MAX ? dl_requirement_parse(&b->req, buf.ptr, buf.len) : dl_requirement_parse(&b->req, text, n);
+	if (rc == DL_EPARSE && shift != SIZE_MAX) {
+		/* quote what the user wrote, not the text with the space */
+		const char *msg = dl_error_last()->message;
+		size_t pl = strlen("invalid requirement '");
+		if (strncmp(msg, "invalid requirement '", pl) == 0 && strlen(msg) > pl + buf.len &&
+		    memcmp(msg + pl, buf.ptr, buf.len) == 0 && msg[pl + buf.len] == '\'') {
+			dl_buf m = DL_BUF_INIT;
+			dl_buf_put(&m, msg, pl);
+			dl_buf_put(&m, text, n);
+			dl_buf_puts(&m, msg + pl + buf.len);
+			if (m.failed)
+				rc = oom();
+			else
+				dl_error_set(DL_EPARSE, "%s", m.ptr);
+			dl_buf_free(&m);
+		}
+	}
 	dl_buf_free(&buf);
 	if (rc != 0)
 		return relay_parse_error(F, rc, map, n, shift);
