@@ -124,5 +124,7 @@ int dl_cli_debug_index(int argc, char **argv);        /* debug_index.c */
 int dl_cli_debug_scenario(int argc, char **argv);     /* debug_scenario.c */
 int dl_cli_debug_lockfile(int argc, char **argv);     /* debug_lockfile.c */
 int dl_cli_debug_wheel_metadata(int argc, char **argv); /* debug_zip.c */
+int dl_cli_debug_reqfile(int argc, char **argv);      /* debug_inputs.c */
+int dl_cli_debug_project(int argc, char **argv);      /* debug_inputs.c */
 
 #endif

@@ -28,6 +28,8 @@ static const dl_cli_command debug_commands[] = {
 	{"scenario", "resolve packse scenario files and check the expected outcome", dl_cli_debug_scenario},
 	{"lockfile", "another tool's lock file as deeplock's lock-file model", dl_cli_debug_lockfile},
 	{"wheel-metadata", "a local wheel's METADATA read through the lazy tail/range protocol", dl_cli_debug_wheel_metadata},
+	{"reqfile", "pip requirements file (with its includes) as JSON", dl_cli_debug_reqfile},
+	{"project", "what a project asks to lock (pyproject.toml, setup.cfg/py, requirements)", dl_cli_debug_project},
 };
 
 #define N_DEBUG (sizeof(debug_commands) / sizeof(debug_commands[0]))
