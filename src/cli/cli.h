@@ -42,6 +42,11 @@ int dl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
  * capped at `max` bytes.  NULL with a printed error on failure. */
 char *dl_cli_read_input(const char *path, size_t max, size_t *len_out);
 
+/* The file reader and environment lookup the CLI gives the library's
+ * requirements-file and project readers (debug_inputs.c). */
+int dl_cli_read_disk(void *ctx, const char *path, dl_buf *out);
+const char *dl_cli_getenv(void *ctx, const char *name);
+
 /* Print a JSON value to stdout, indented, keys in insertion order, and a
  * final newline.  Returns 0, or DL_EXIT_FAIL on a write error. */
 int dl_cli_print_json(json_t *value);

@@ -52,8 +52,8 @@ static json_t *jlist(const char *const *items, size_t n)
 	return a;
 }
 
-/* The file reader both commands give the library: the disk. */
-static int read_disk(void *ctx, const char *path, dl_buf *out)
+/* The file reader the commands give the library: the disk. */
+int dl_cli_read_disk(void *ctx, const char *path, dl_buf *out)
 {
 	(void)ctx;
 	char *data = NULL;
@@ -66,7 +66,7 @@ static int read_disk(void *ctx, const char *path, dl_buf *out)
 	return rc;
 }
 
-static const char *read_env(void *ctx, const char *name)
+const char *dl_cli_getenv(void *ctx, const char *name)
 {
 	(void)ctx;
 	return getenv(name);
@@ -166,8 +166,8 @@ int dl_cli_debug_reqfile(int argc, char **argv)
 		return help ? DL_EXIT_OK : DL_EXIT_USAGE;
 	}
 	dl_reqfile_options opts = DL_REQFILE_OPTIONS_INIT;
-	opts.read = read_disk;
-	opts.env = read_env;
+	opts.read = dl_cli_read_disk;
+	opts.env = dl_cli_getenv;
 	dl_reqfile *rf = NULL;
 	if (dl_reqfile_load(&rf, argv[1], &opts) != 0) {
 		dl_cli_lib_error("reading requirements");
@@ -239,8 +239,8 @@ int dl_cli_debug_project(int argc, char **argv)
 		return help ? DL_EXIT_OK : DL_EXIT_USAGE;
 	}
 	dl_project_options opts = DL_PROJECT_OPTIONS_INIT;
-	opts.read = read_disk;
-	opts.env = read_env;
+	opts.read = dl_cli_read_disk;
+	opts.env = dl_cli_getenv;
 	dl_project *p = NULL;
 	struct stat st;
 	int rc;

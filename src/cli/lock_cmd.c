@@ -4,15 +4,13 @@
  * atomically, and say what was locked and what will run code at install
  * time.
  *
- * Inputs: a project directory (its pyproject.toml: [project] dependencies,
- * optional dependencies named with --extra, requires-python, and the
- * project's own [build-system] when [project] names a package; or, without
- * pyproject.toml, its requirements.txt), a pyproject.toml or requirements
- * file given directly, and any number of -r / -c files.  Requirements files
- * are read line by line: comments, blank lines, line continuations, nested
- * -r/-c; per-requirement --hash options are accepted and ignored (the lock
- * records its own hashes); other option lines are refused with the file and
- * line, rather than silently changing what gets locked.
+ * Inputs come through the library's project reader (project.h): a project
+ * directory (pyproject.toml's [project] dependencies, --extra optional
+ * dependencies, --group PEP 735 dependency groups, requires-python, and the
+ * project's own build requirements when it is a package; setup.cfg and
+ * setup.py read statically; or, without any of those, requirements.txt), a
+ * project file or requirements file given directly, and any number of -r /
+ * -c files, read as pip reads them (requirements files: reqfile.h).
  *
  * The lock is written only after everything succeeded, through a temporary
  * file renamed over the target: an error never leaves a partial or broken
@@ -28,8 +26,10 @@
 #include "cli.h"
 #include "deeplock/fs.h"
 #include "deeplock/lock.h"
+#include "deeplock/name.h"
+#include "deeplock/project.h"
 #include "deeplock/pyindex.h"
-#include "deeplock/toml.h"
+#include "deeplock/requirement.h"
 
 #define INPUT_MAX ((size_t)16 << 20)
 
@@ -59,7 +59,15 @@ static void strv_free(strv *s)
 	s->n = 0;
 }
 
+/* Global options found in requirements files (pip honours them there). */
+typedef struct fileopts {
+	char *index_url;
+	strv extra, links, only_binary, no_binary;
+	bool no_index, pre;
+} fileopts;
+
 typedef struct inputs {
+	fileopts fo;
 	strv roots;
 	strv constraints;
 	strv build; /* the project's own build requirements */
@@ -71,6 +79,11 @@ typedef struct inputs {
 
 static void inputs_free(inputs *in)
 {
+	free(in->fo.index_url);
+	strv_free(&in->fo.extra);
+	strv_free(&in->fo.links);
+	strv_free(&in->fo.only_binary);
+	strv_free(&in->fo.no_binary);
 	strv_free(&in->roots);
 	strv_free(&in->constraints);
 	strv_free(&in->build);
@@ -81,17 +94,7 @@ static void inputs_free(inputs *in)
 }
 
 /* ------------------------------------------------------------------ */
-/* Requirements files                                                   */
-
-static char *trim(char *s)
-{
-	while (*s == ' ' || *s == '\t')
-		s++;
-	size_t n = strlen(s);
-	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
-		s[--n] = '\0';
-	return s;
-}
+/* Inputs, through the library's project and requirements-file readers  */
 
 static char *dir_of(const char *path)
 {
@@ -101,221 +104,195 @@ static char *dir_of(const char *path)
 	return strndup(path, (size_t)(slash - path) == 0 ? 1 : (size_t)(slash - path));
 }
 
-static int read_reqfile(const char *path, strv *out, strv *constraints, int depth);
-
-/* A nested -r/-c: relative to the including file's directory. */
-static int nested(const char *from, const char *arg, strv *out, strv *constraints, int depth)
-{
-	char *dir = dir_of(from);
-	char full[4096];
-	if (arg[0] == '/')
-		snprintf(full, sizeof full, "%s", arg);
-	else
-		snprintf(full, sizeof full, "%s/%s", dir, arg);
-	free(dir);
-	return read_reqfile(full, out, constraints, depth + 1);
-}
-
-static int read_reqfile(const char *path, strv *out, strv *constraints, int depth)
-{
-	if (depth > 16) {
-		dl_cli_error("%s: requirements files nest more than 16 deep (an include cycle?)", path);
-		return -1;
-	}
-	size_t len = 0;
-	char *data = dl_cli_read_input(path, INPUT_MAX, &len);
-	if (data == NULL)
-		return -1;
-	/* Join continuation lines first (pip's order), keeping line numbers. */
-	int rc = 0;
-	unsigned line = 0;
-	char *p = data;
-	dl_buf logical = DL_BUF_INIT;
-	unsigned start_line = 1;
-	while (rc == 0 && *p != '\0') {
-		char *e = strchr(p, '\n');
-		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-		line++;
-		if (logical.len == 0)
-			start_line = line;
-		bool cont = n > 0 && p[n - 1] == '\\';
-		dl_buf_put(&logical, p, cont ? n - 1 : n);
-		p = e != NULL ? e + 1 : p + n;
-		if (cont && *p != '\0')
-			continue;
-		char *l = logical.ptr != NULL ? logical.ptr : (char *)"";
-		/* A comment starts at '#' at the line's start or after whitespace. */
-		for (char *c = l; *c; c++)
-			if (*c == '#' && (c == l || c[-1] == ' ' || c[-1] == '\t')) {
-				*c = '\0';
-				break;
-			}
-		char *t = trim(l);
-		if (*t == '\0') {
-			dl_buf_reset(&logical);
-			continue;
-		}
-		if (strncmp(t, "-r", 2) == 0 || strncmp(t, "--requirement", 13) == 0 || strncmp(t, "-c", 2) == 0 ||
-		    strncmp(t, "--constraint", 12) == 0) {
-			bool is_c = t[1] == 'c' || t[2] == 'c';
-			char *arg = t + (t[1] == '-' ? (is_c ? 12 : 13) : 2);
-			arg = trim(arg[0] == '=' ? arg + 1 : arg);
-			rc = nested(path, arg, is_c ? constraints : out, constraints, depth);
-		} else if (t[0] == '-') {
-			dl_cli_error("%s:%u: option '%s' is not supported in requirements files read by deeplock lock", path,
-			             start_line, t);
-			rc = -1;
-		} else {
-			/* Drop per-requirement options (--hash=...): the lock records its own. */
-			char *opt = strstr(t, " --");
-			if (opt != NULL) {
-				if (strncmp(opt + 1, "--hash", 6) != 0) {
-					dl_cli_error("%s:%u: option '%s' is not supported", path, start_line, trim(opt));
-					rc = -1;
-					break;
-				}
-				*opt = '\0';
-				t = trim(t);
-			}
-			if (strv_push(out, t) != 0)
-				rc = -1;
-		}
-		dl_buf_reset(&logical);
-	}
-	dl_buf_free(&logical);
-	free(data);
-	return rc;
-}
-
-/* ------------------------------------------------------------------ */
-/* pyproject.toml                                                       */
-
-static int toml_strings(const dl_toml_value *arr, const char *what, strv *out, const char *file)
-{
-	if (arr == NULL)
-		return 0;
-	if (dl_toml_value_type(arr) != DL_TOML_ARRAY) {
-		dl_toml_value_error(arr, DL_EPARSE, "'%s' must be an array of strings", what);
-		dl_cli_lib_error(file);
-		return -1;
-	}
-	for (size_t i = 0; i < dl_toml_array_len(arr); i++) {
-		const dl_toml_value *v = dl_toml_array_at(arr, i);
-		if (dl_toml_value_type(v) != DL_TOML_STRING) {
-			dl_toml_value_error(v, DL_EPARSE, "'%s' must hold strings, found %s", what,
-			                    dl_toml_type_name(dl_toml_value_type(v)));
-			dl_cli_lib_error(file);
-			return -1;
-		}
-		if (strv_push(out, dl_toml_value_string(v, NULL)) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-static int read_pyproject(const char *path, inputs *in)
-{
-	size_t len = 0;
-	char *data = dl_cli_read_input(path, INPUT_MAX, &len);
-	if (data == NULL)
-		return -1;
-	dl_toml_doc *doc = NULL;
-	int rc = dl_toml_parse(&doc, data, len, path, NULL);
-	free(data);
-	if (rc != 0) {
-		dl_cli_lib_error(NULL);
-		return -1;
-	}
-	const dl_toml_value *root = dl_toml_doc_root(doc);
-	const dl_toml_value *project = dl_toml_get_path(root, "project");
-	rc = 0;
-	if (project != NULL) {
-		const dl_toml_value *v = dl_toml_get_path(project, "name");
-		if (v != NULL && dl_toml_value_type(v) == DL_TOML_STRING)
-			in->project_name = strdup(dl_toml_value_string(v, NULL));
-		v = dl_toml_get_path(project, "requires-python");
-		if (v != NULL && dl_toml_value_type(v) == DL_TOML_STRING)
-			in->requires_python = strdup(dl_toml_value_string(v, NULL));
-		rc = toml_strings(dl_toml_get_path(project, "dependencies"), "project.dependencies", &in->roots, path);
-		for (size_t i = 0; i < in->extras.n && rc == 0; i++) {
-			const dl_toml_value *od = dl_toml_get_path(project, "optional-dependencies");
-			const dl_toml_value *x = od != NULL ? dl_toml_table_get(od, in->extras.v[i]) : NULL;
-			if (x == NULL) {
-				dl_cli_error("%s: --extra '%s': [project.optional-dependencies] has no such extra", path,
-				             in->extras.v[i]);
-				rc = -1;
-				break;
-			}
-			rc = toml_strings(x, "project.optional-dependencies", &in->roots, path);
-		}
-		/* The project itself gets built when it is a package. */
-		const dl_toml_value *bs = dl_toml_get_path(root, "build-system.requires");
-		if (rc == 0 && in->project_name != NULL) {
-			if (bs != NULL)
-				rc = toml_strings(bs, "build-system.requires", &in->build, path);
-			else
-				rc = strv_push(&in->build, "setuptools>=40.8.0");
-		}
-	} else {
-		dl_cli_error("%s: no [project] table; give the requirements with -r", path);
-		rc = -1;
-	}
-	dl_toml_doc_free(doc);
-	return rc;
-}
-
 static bool is_dir(const char *p)
 {
 	struct stat st;
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool exists(const char *p)
+/* Append a list's requirements as canonical strings; an entry the
+ * resolver cannot use (a path, a URL without a name) is an error naming
+ * its position. */
+static int take_list(const dl_project_list *l, strv *out, const char *what)
 {
-	return access(p, F_OK) == 0;
+	if (l->dynamic != NULL) {
+		dl_cli_error("%s cannot be known without running code (%s); give them with -r", what, l->dynamic);
+		return -1;
+	}
+	for (size_t i = 0; i < l->count; i++) {
+		const dl_project_req *r = &l->items[i];
+		if (r->req == NULL || r->req->url != NULL) {
+			dl_cli_error("%s:%lu:%lu: '%s': direct URLs and local paths are not supported by deeplock lock yet",
+			             r->file, r->line, r->column, r->text);
+			return -1;
+		}
+		char *s = NULL;
+		if (dl_requirement_to_string(&s, r->req) != 0) {
+			dl_cli_lib_error(NULL);
+			return -1;
+		}
+		int rc = strv_push(out, s);
+		dl_free(s);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
 }
 
-static int read_inputs(const char *path, strv *rfiles, strv *cfiles, inputs *in)
+static const dl_project_list *find_list(const dl_project_list *lists, size_t n, const char *name)
 {
-	char buf[4096];
+	char norm[256];
+	size_t len = strlen(name);
+	if (len >= sizeof norm || !dl_name_is_valid(name, len))
+		return NULL;
+	norm[dl_name_normalize_into(norm, name, len)] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (lists[i].name != NULL && strcmp(lists[i].name, norm) == 0)
+			return &lists[i];
+	return NULL;
+}
+
+static int split_names(strv *out, const char *v);
+
+/* Take what a requirements file says globally; report what deeplock does
+ * not act on. */
+static int take_options(const dl_project *p, inputs *in, bool quiet)
+{
+	const dl_reqfile *rf = p->reqfile;
+	for (size_t i = 0; rf != NULL && i < rf->n_options; i++) {
+		const dl_reqfile_option *o = &rf->options[i];
+		int rc = 0;
+		switch (o->opt) {
+		case DL_REQFILE_OPT_INDEX_URL:
+			free(in->fo.index_url);
+			in->fo.index_url = strdup(o->value);
+			break;
+		case DL_REQFILE_OPT_EXTRA_INDEX_URL: rc = strv_push(&in->fo.extra, o->value); break;
+		case DL_REQFILE_OPT_FIND_LINKS: rc = strv_push(&in->fo.links, o->value); break;
+		case DL_REQFILE_OPT_NO_INDEX: in->fo.no_index = true; break;
+		case DL_REQFILE_OPT_PRE: in->fo.pre = true; break;
+		case DL_REQFILE_OPT_ONLY_BINARY: rc = split_names(&in->fo.only_binary, o->value); break;
+		case DL_REQFILE_OPT_NO_BINARY: rc = split_names(&in->fo.no_binary, o->value); break;
+		default:
+			if (!quiet)
+				fprintf(stderr, "%s:%lu:%lu: note: this option does not change what deeplock locks\n", o->file,
+				        o->line, o->column);
+			break;
+		}
+		if (rc != 0)
+			return -1;
+	}
+	for (size_t i = 0; rf != NULL && i < rf->n_warnings && !quiet; i++)
+		fprintf(stderr, "%s:%lu:%lu: warning: %s\n", rf->warnings[i].file, rf->warnings[i].line,
+		        rf->warnings[i].column, rf->warnings[i].message);
+	return 0;
+}
+
+static int read_project(dl_project **out, const char *path, bool reqfile)
+{
+	dl_project_options po = DL_PROJECT_OPTIONS_INIT;
+	po.read = dl_cli_read_disk;
+	po.env = dl_cli_getenv;
+	int rc = reqfile ? dl_project_read_requirements(out, path, &po)
+	                 : is_dir(path) ? dl_project_read_dir(out, path, &po) : dl_project_read_file(out, path, &po);
+	if (rc != 0)
+		dl_cli_lib_error(NULL);
+	return rc;
+}
+
+static int read_inputs(const char *path, strv *rfiles, strv *cfiles, strv *groups, inputs *in, bool quiet)
+{
 	int rc = 0;
-	if (path != NULL && is_dir(path)) {
-		in->dir = strdup(path);
-		snprintf(buf, sizeof buf, "%s/pyproject.toml", path);
-		if (exists(buf) && rfiles->n == 0) {
-			rc = read_pyproject(buf, in);
-		} else if (rfiles->n == 0) {
+	dl_project *p = NULL;
+	if (path != NULL) {
+		in->dir = is_dir(path) ? strdup(path) : dir_of(path);
+		if (is_dir(path) && rfiles->n == 0) {
+			char buf[4096];
+			snprintf(buf, sizeof buf, "%s/pyproject.toml", path);
+			char buf2[4096], buf3[4096];
+			snprintf(buf2, sizeof buf2, "%s/setup.py", path);
+			snprintf(buf3, sizeof buf3, "%s/setup.cfg", path);
+			bool has_project = access(buf, F_OK) == 0 || access(buf2, F_OK) == 0 || access(buf3, F_OK) == 0;
 			snprintf(buf, sizeof buf, "%s/requirements.txt", path);
-			if (exists(buf)) {
-				rc = read_reqfile(buf, &in->roots, &in->constraints, 0);
+			if (!has_project && access(buf, F_OK) == 0) {
+				rc = read_project(&p, buf, true);
+			} else if (!has_project) {
+				dl_cli_error("%s: no pyproject.toml, setup.py, setup.cfg or requirements.txt; give requirements with -r",
+				             path);
+				return -1;
 			} else {
-				dl_cli_error("%s: no pyproject.toml or requirements.txt; give requirements with -r", path);
+				rc = read_project(&p, path, false);
+			}
+		} else if (!is_dir(path)) {
+			if (access(path, F_OK) != 0) {
+				dl_cli_error("%s: no such file or directory", path);
 				return -1;
 			}
-		}
-	} else if (path != NULL) {
-		in->dir = dir_of(path);
-		size_t n = strlen(path);
-		if (n >= 14 && strcmp(path + n - 14, "pyproject.toml") == 0)
-			rc = read_pyproject(path, in);
-		else if (exists(path))
-			rc = read_reqfile(path, &in->roots, &in->constraints, 0);
-		else {
-			dl_cli_error("%s: no such file or directory", path);
-			return -1;
+			rc = read_project(&p, path, false);
 		}
 	} else {
 		in->dir = strdup(".");
 	}
-	for (size_t i = 0; i < rfiles->n && rc == 0; i++)
-		rc = read_reqfile(rfiles->v[i], &in->roots, &in->constraints, 0);
-	for (size_t i = 0; i < cfiles->n && rc == 0; i++)
-		rc = read_reqfile(cfiles->v[i], &in->constraints, &in->constraints, 0);
+	if (rc == 0 && p != NULL) {
+		rc = take_options(p, in, quiet);
+		if (rc == 0)
+			rc = take_list(&p->runtime, &in->roots, "the project's dependencies");
+		for (size_t i = 0; i < in->extras.n && rc == 0; i++) {
+			const dl_project_list *x = find_list(p->extras, p->n_extras, in->extras.v[i]);
+			if (x == NULL) {
+				dl_cli_error("%s: --extra '%s': the project has no such extra", p->root, in->extras.v[i]);
+				rc = -1;
+			} else {
+				rc = take_list(x, &in->roots, "the extra's requirements");
+			}
+		}
+		for (size_t i = 0; i < groups->n && rc == 0; i++) {
+			const dl_project_list *g = find_list(p->groups, p->n_groups, groups->v[i]);
+			if (g == NULL) {
+				dl_cli_error("%s: --group '%s': [dependency-groups] has no such group", p->root, groups->v[i]);
+				rc = -1;
+			} else {
+				rc = take_list(g, &in->roots, "the group's requirements");
+			}
+		}
+		if (rc == 0)
+			rc = take_list(&p->constraints, &in->constraints, "the constraints");
+		if (rc == 0 && p->requires_python.value != NULL)
+			in->requires_python = strdup(p->requires_python.value);
+		/* The project itself gets built when it is a package. */
+		if (rc == 0 && p->name.value != NULL && p->reqfile == NULL) {
+			in->project_name = strdup(p->name.value);
+			rc = take_list(&p->build_requires, &in->build, "the project's build requirements");
+			if (rc == 0 && p->setuptools_backend && p->setup_requires.dynamic == NULL)
+				rc = take_list(&p->setup_requires, &in->build, "setup_requires");
+		}
+		for (size_t i = 0; i < p->n_unknowable && !quiet; i++)
+			fprintf(stderr, "note: %s\n", p->unknowable[i]);
+	}
+	dl_project_free(p);
+	for (size_t i = 0; i < rfiles->n && rc == 0; i++) {
+		dl_project *r = NULL;
+		if ((rc = read_project(&r, rfiles->v[i], true)) == 0 && (rc = take_options(r, in, quiet)) == 0) {
+			rc = take_list(&r->runtime, &in->roots, rfiles->v[i]);
+			if (rc == 0)
+				rc = take_list(&r->constraints, &in->constraints, rfiles->v[i]);
+		}
+		dl_project_free(r);
+	}
+	for (size_t i = 0; i < cfiles->n && rc == 0; i++) {
+		dl_project *r = NULL;
+		if ((rc = read_project(&r, cfiles->v[i], true)) == 0 && (rc = take_options(r, in, quiet)) == 0) {
+			rc = take_list(&r->runtime, &in->constraints, cfiles->v[i]);
+			if (rc == 0)
+				rc = take_list(&r->constraints, &in->constraints, cfiles->v[i]);
+		}
+		dl_project_free(r);
+	}
 	if (rc == 0 && in->roots.n == 0 && in->build.n == 0) {
 		dl_cli_error("nothing to lock: no requirements found");
 		rc = -1;
 	}
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -333,6 +310,7 @@ static void help(FILE *out)
 	        "  -r, --requirement FILE    add the requirements of FILE (repeatable)\n"
 	        "  -c, --constraint FILE     constrain versions with FILE (repeatable)\n"
 	        "      --extra NAME          include [project.optional-dependencies] NAME\n"
+	        "      --group NAME          include [dependency-groups] NAME (PEP 735)\n"
 	        "  -o, --output PATH         where to write (default PATH/pylock.toml)\n"
 	        "      --check               write nothing; exit 1 if the lock is out of date\n"
 	        "  -U, --upgrade             ignore the existing lock's versions (by default they are kept\n"
@@ -351,6 +329,16 @@ static void help(FILE *out)
 	        "%s\n"
 	        "Exit status: 0 locked (or up to date), 1 failure or out of date, 2 usage error.\n",
 	        dl_cli_net_help);
+}
+
+static char *trim(char *s)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	size_t n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		s[--n] = '\0';
+	return s;
 }
 
 static int split_names(strv *out, const char *v)
@@ -405,12 +393,13 @@ int dl_cli_lock(int argc, char **argv)
 {
 	dl_cli_net net;
 	dl_cli_net_init(&net);
-	strv rfiles = {0}, cfiles = {0}, only_binary = {0}, no_binary = {0};
+	strv rfiles = {0}, cfiles = {0}, only_binary = {0}, no_binary = {0}, groups = {0};
 	inputs in = {0};
 	const char *path = NULL, *output = NULL, *python = NULL, *platform = NULL;
 	bool check = false, forbid = false, quiet = false, pre = false, lowest = false, upgrade = false;
 	strv upgrade_pkgs = {0}, pref_names = {0}, pref_versions = {0};
 	dl_lock_doc *prev = NULL;
+	bool extra_owned = false, links_owned = false;
 	dl_build_policy policy = DL_BUILD_NEEDED;
 	int status = DL_EXIT_USAGE;
 	dl_pyindex *pi = NULL;
@@ -445,6 +434,9 @@ int dl_cli_lock(int argc, char **argv)
 		} else if (strcmp(a, "--extra") == 0) {
 			NEEDS_VALUE();
 			strv_push(&in.extras, val);
+		} else if (strcmp(a, "--group") == 0) {
+			NEEDS_VALUE();
+			strv_push(&groups, val);
 		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
 			NEEDS_VALUE();
 			output = val;
@@ -513,8 +505,31 @@ int dl_cli_lock(int argc, char **argv)
 	status = DL_EXIT_FAIL;
 	if (path == NULL && rfiles.n == 0)
 		path = ".";
-	if (read_inputs(path, &rfiles, &cfiles, &in) != 0)
+	if (read_inputs(path, &rfiles, &cfiles, &groups, &in, quiet) != 0)
 		goto done;
+	/* Options from requirements files, where the command line said nothing. */
+	if (net.index_url == NULL && in.fo.index_url != NULL)
+		net.index_url = in.fo.index_url;
+	if (in.fo.extra.n > 0 && net.n_extra == 0) {
+		net.extra = (const char **)in.fo.extra.v;
+		net.n_extra = in.fo.extra.n;
+		in.fo.extra.v = NULL;
+		in.fo.extra.n = 0;
+		extra_owned = true;
+	}
+	if (in.fo.links.n > 0 && net.n_find_links == 0) {
+		net.find_links = (const char **)in.fo.links.v;
+		net.n_find_links = in.fo.links.n;
+		in.fo.links.v = NULL;
+		in.fo.links.n = 0;
+		links_owned = true;
+	}
+	net.no_index = net.no_index || in.fo.no_index;
+	pre = pre || in.fo.pre;
+	for (size_t i = 0; i < in.fo.only_binary.n; i++)
+		strv_push(&only_binary, in.fo.only_binary.v[i]);
+	for (size_t i = 0; i < in.fo.no_binary.n; i++)
+		strv_push(&no_binary, in.fo.no_binary.v[i]);
 	char target[4096];
 	if (output != NULL)
 		snprintf(target, sizeof target, "%s", output);
@@ -578,7 +593,7 @@ int dl_cli_lock(int argc, char **argv)
 	lo.roots = (const char *const *)in.roots.v;
 	lo.n_roots = in.roots.n;
 	lo.project_build = (const char *const *)in.build.v;
-	lo.n_project_build = in.build.n;
+	lo.n_project_build = policy == DL_BUILD_NONE ? 0 : in.build.n;
 	lo.requires_python = in.requires_python;
 	lo.environments = envs;
 	lo.n_environments = 1;
@@ -633,12 +648,25 @@ done:
 	dl_buf_free(&out);
 	dl_lock_result_free(res);
 	dl_pyindex_free(pi);
-	dl_cli_net_close(&net);
+	/* The net options took over arrays owned by strv lists: release them
+	 * here, since dl_cli_net_close frees only the array, not the strings. */
+	{
+		strv e = {extra_owned ? (char **)net.extra : NULL, extra_owned ? net.n_extra : 0};
+		strv l = {links_owned ? (char **)net.find_links : NULL, links_owned ? net.n_find_links : 0};
+		if (extra_owned)
+			net.extra = NULL, net.n_extra = 0;
+		if (links_owned)
+			net.find_links = NULL, net.n_find_links = 0;
+		dl_cli_net_close(&net);
+		strv_free(&e);
+		strv_free(&l);
+	}
 	inputs_free(&in);
 	strv_free(&rfiles);
 	strv_free(&cfiles);
 	strv_free(&only_binary);
 	strv_free(&no_binary);
+	strv_free(&groups);
 	strv_free(&upgrade_pkgs);
 	strv_free(&pref_names);
 	strv_free(&pref_versions);

@@ -326,9 +326,9 @@ def test_index_down_midway_leaves_the_old_lock(run, tmp_path):
 def test_usage_and_input_errors(run, tmp_path):
     r = run("lock", "--build-deps", "some")
     assert r.rc == 2 and b"needed, all or none" in r.err
-    (tmp_path / "req.txt").write_text("alpha\n--pre\n")
+    (tmp_path / "req.txt").write_text("alpha\n--frobnicate\n")
     r = run("lock", "-r", str(tmp_path / "req.txt"), "--offline", "--cache-dir", str(tmp_path / "c"))
-    assert r.rc == 1 and f"{tmp_path / 'req.txt'}:2: option '--pre'".encode() in r.err
+    assert r.rc == 1 and f"{tmp_path / 'req.txt'}:2:1".encode() in r.err and b"--frobnicate" in r.err
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = "requests"\n')
     r = run("lock", str(tmp_path), "--offline", "--cache-dir", str(tmp_path / "c"))
     assert r.rc == 1 and b"pyproject.toml:4:16" in r.err and b"must be an array" in r.err
@@ -411,6 +411,28 @@ def test_tree_why_graph(run, demo_lock):
     assert "`-- required by setuptools-rust==1.8.1" in r.out
     r = text(run, "tree", "--lock", "/nonexistent/pylock.toml")
     assert r.rc == 1
+
+
+def test_requirements_file_options_and_groups(run, demo, tmp_path):
+    """pip honours global options inside requirements files; so does deeplock."""
+    (tmp_path / "req.txt").write_text(f"--index-url {demo['url']}\n--only-binary :all:\nrequests\n")
+    r = run("lock", "-r", str(tmp_path / "req.txt"), "-o", str(tmp_path / "pylock.toml"), "--cache-dir",
+            str(tmp_path / "c"))
+    assert r.rc == 0, r.err
+    assert b"requests" in (tmp_path / "pylock.toml").read_bytes()
+    (tmp_path / "req.txt").write_text(f"--index-url {demo['url']}\n--only-binary :all:\npyyaml\n")
+    r = run("lock", "-r", str(tmp_path / "req.txt"), "-o", str(tmp_path / "p2.toml"), "--cache-dir", str(tmp_path / "c"))
+    assert r.rc == 1 and b"--only-binary excludes its sdist" in r.err
+    p = tmp_path / "proj"
+    p.mkdir()
+    (p / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "1"\ndependencies = []\n'
+                                      '[dependency-groups]\ndev = ["requests", {include-group = "lint"}]\nlint = ["idna"]\n')
+    r = lock(run, tmp_path, demo["url"], str(p), "--group", "dev", "--build-deps", "none")
+    assert r.rc == 0, r.err
+    names = {x["name"] for x in tomllib.loads((p / "pylock.toml").read_text())["packages"]}
+    assert {"requests", "idna", "urllib3"} <= names
+    r = lock(run, tmp_path, demo["url"], str(p), "--group", "nope")
+    assert r.rc == 1 and "no such group" in r.err
 
 
 def test_relock_keeps_versions_unless_told_to_upgrade(run, demo, tmp_path):
