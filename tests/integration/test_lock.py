@@ -458,3 +458,32 @@ def test_relock_keeps_versions_unless_told_to_upgrade(run, demo, tmp_path):
     assert urllib3() == "1.26.18"
     assert lock(run, tmp_path, demo["url"], str(p), "--upgrade").rc == 0
     assert urllib3() == "2.1.0"
+
+
+def test_pip_installs_the_requirements_export_with_hashes(run, demo, tmp_path):
+    """The export is what pip --require-hashes accepts: pip downloads every
+    locked file from the loopback index and checks each hash; a changed hash
+    makes it refuse."""
+    import subprocess
+    p = project(tmp_path, ["requests"])
+    assert lock(run, tmp_path, demo["url"], str(p)).rc == 0
+    r = run("export", "--lock", str(p / "pylock.toml"), "-o", str(tmp_path / "req.txt"))
+    assert r.rc == 0, r.err
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+    env.update(PIP_CONFIG_FILE="/dev/null", http_proxy="http://127.0.0.1:9", no_proxy="127.0.0.1",
+               PIP_DISABLE_PIP_VERSION_CHECK="1")
+    pip = ["/usr/bin/python3", "-m", "pip", "download", "--require-hashes", "--no-deps", "--only-binary", ":all:",
+           "--index-url", demo["url"], "--no-cache-dir", "-r"]
+    proc = subprocess.run(pip + [str(tmp_path / "req.txt"), "-d", str(tmp_path / "dl")], capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = sorted(os.listdir(tmp_path / "dl"))
+    assert got == sorted(["certifi-2023.11.17-py3-none-any.whl", "charset_normalizer-3.3.2-py3-none-any.whl",
+                          "idna-3.6-py3-none-any.whl", "requests-2.31.0-py3-none-any.whl",
+                          "urllib3-2.1.0-py3-none-any.whl"])
+    text = (tmp_path / "req.txt").read_text()
+    first = text.index("--hash=sha256:") + len("--hash=sha256:")
+    (tmp_path / "bad.txt").write_text(text[:first] + ("0" if text[first] != "0" else "1") + text[first + 1:])
+    proc = subprocess.run(pip + [str(tmp_path / "bad.txt"), "-d", str(tmp_path / "dl2")], capture_output=True,
+                          text=True, env=env)
+    assert proc.returncode != 0 and "HASHES" in proc.stdout + proc.stderr
