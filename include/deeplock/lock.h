@@ -192,6 +192,15 @@ typedef enum dl_build_policy {
 
 #define DL_LOCK_OPTS_VERSION 1
 
+/* What the engine reports as it goes (for a progress display). */
+typedef struct dl_lock_progress {
+	size_t resolutions;  /* resolver runs finished */
+	size_t envs_known;   /* build environments found so far */
+	size_t envs_done;    /* of those, resolved */
+	const char *what;    /* the set just resolved ("the project", "the build environment of X 1.0") */
+	size_t packages;     /* how many packages it holds */
+} dl_lock_progress;
+
 typedef struct dl_lock_opts {
 	unsigned version;
 	dl_client *client;
@@ -206,9 +215,12 @@ typedef struct dl_lock_opts {
 	const char *const *environments;
 	size_t n_environments;
 	dl_build_policy policy;
+	/* Called after every resolution; may be NULL. */
+	void (*progress)(void *ctx, const dl_lock_progress *p);
+	void *progress_ctx;
 } dl_lock_opts;
 
-#define DL_LOCK_OPTS_INIT {DL_LOCK_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, DL_BUILD_NEEDED}
+#define DL_LOCK_OPTS_INIT {DL_LOCK_OPTS_VERSION, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0, DL_BUILD_NEEDED, NULL, NULL}
 
 /* A package that will run code at install time, with a path to it. */
 typedef struct dl_lock_builder {

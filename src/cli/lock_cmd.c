@@ -325,7 +325,9 @@ static void help(FILE *out)
 	        "      --resolution lowest   prefer the lowest versions\n"
 	        "      --only-binary NAMES   never use sdists of these (comma list, or :all:)\n"
 	        "      --no-binary NAMES     never use wheels of these (comma list, or :all:)\n"
-	        "  -q, --quiet               print only errors\n\n"
+	        "  -q, --quiet               print only errors\n"
+	        "  -v, --verbose             say what each resolution found\n"
+	        "A live progress line is shown on a terminal; colour follows NO_COLOR.\n\n"
 	        "%s\n"
 	        "Exit status: 0 locked (or up to date), 1 failure or out of date, 2 usage error.\n",
 	        dl_cli_net_help);
@@ -351,6 +353,26 @@ static int split_names(strv *out, const char *v)
 		rc = strv_push(out, trim(t));
 	free(copy);
 	return rc;
+}
+
+typedef struct progress_ctx {
+	bool tty, verbose, colour;
+	dl_fetch *fetch;
+} progress_ctx;
+
+/* A live line on a terminal; with -v, one line per resolution anywhere. */
+static void on_progress(void *ctx, const dl_lock_progress *p)
+{
+	progress_ctx *pc = ctx;
+	dl_fetch_counters fc;
+	dl_fetch_get_counters(pc->fetch, &fc);
+	if (pc->verbose)
+		fprintf(stderr, "%sresolved %s: %zu package%s%s\n", pc->tty ? "\r\033[K" : "", p->what, p->packages,
+		        p->packages == 1 ? "" : "s", "");
+	if (pc->tty)
+		fprintf(stderr, "\r\033[K%sResolving%s: %zu resolutions, %zu/%zu build environments, %llu requests, %.1f MiB",
+		        pc->colour ? "\033[1m" : "", pc->colour ? "\033[0m" : "", p->resolutions, p->envs_done, p->envs_known,
+		        (unsigned long long)fc.requests, (double)fc.bytes / (1 << 20));
 }
 
 static double now_s(void)
@@ -396,7 +418,7 @@ int dl_cli_lock(int argc, char **argv)
 	strv rfiles = {0}, cfiles = {0}, only_binary = {0}, no_binary = {0}, groups = {0};
 	inputs in = {0};
 	const char *path = NULL, *output = NULL, *python = NULL, *platform = NULL;
-	bool check = false, forbid = false, quiet = false, pre = false, lowest = false, upgrade = false;
+	bool check = false, forbid = false, quiet = false, pre = false, lowest = false, upgrade = false, verbose = false;
 	strv upgrade_pkgs = {0}, pref_names = {0}, pref_versions = {0};
 	dl_lock_doc *prev = NULL;
 	bool extra_owned = false, links_owned = false;
@@ -451,6 +473,8 @@ int dl_cli_lock(int argc, char **argv)
 			forbid = true;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			quiet = true;
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			verbose = true;
 		} else if (strcmp(a, "--build-deps") == 0) {
 			NEEDS_VALUE();
 			if (strcmp(val, "needed") == 0)
@@ -598,8 +622,17 @@ int dl_cli_lock(int argc, char **argv)
 	lo.environments = envs;
 	lo.n_environments = 1;
 	lo.policy = policy;
+	progress_ctx pc = {isatty(STDERR_FILENO) && !quiet, verbose && !quiet,
+	                   isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL, net.fetch};
+	if (pc.tty || pc.verbose) {
+		lo.progress = on_progress;
+		lo.progress_ctx = &pc;
+	}
 	double t0 = now_s();
-	if (dl_lock_run(&res, &lo) != 0) {
+	int lrc = dl_lock_run(&res, &lo);
+	if (pc.tty)
+		fputs("\r\033[K", stderr);
+	if (lrc != 0) {
 		dl_cli_lib_error("lock failed");
 		goto done;
 	}

@@ -487,3 +487,39 @@ def test_pip_installs_the_requirements_export_with_hashes(run, demo, tmp_path):
     proc = subprocess.run(pip + [str(tmp_path / "bad.txt"), "-d", str(tmp_path / "dl2")], capture_output=True,
                           text=True, env=env)
     assert proc.returncode != 0 and "HASHES" in proc.stdout + proc.stderr
+
+
+def test_progress_on_a_terminal_and_colour_rules(demo, tmp_path):
+    """On a terminal the lock shows a live progress line (erased at the end)
+    and bold text unless NO_COLOR is set; piped output has neither."""
+    import pty
+    import subprocess
+    p = project(tmp_path, ["requests", "pyyaml"])
+
+    def on_tty(extra_env):
+        master, slave = pty.openpty()
+        env = dict(os.environ, **extra_env)
+        proc = subprocess.Popen([os.environ["DEEPLOCK"], "lock", str(p), "-i", demo["url"], "--cache-dir",
+                                 str(tmp_path / "c")], stdin=slave, stdout=slave, stderr=slave, env=env)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        proc.wait()
+        os.close(master)
+        return proc.returncode, out
+
+    rc, out = on_tty({})
+    assert rc == 0
+    assert b"\r\x1b[K\x1b[1mResolving\x1b[0m: " in out and b"build environments" in out
+    rc, out = on_tty({"NO_COLOR": "1"})
+    assert rc == 0 and b"\x1b[1m" not in out and b"Resolving: " in out
+    r = subprocess.run([os.environ["DEEPLOCK"], "lock", str(p), "-i", demo["url"], "--cache-dir", str(tmp_path / "c")],
+                       capture_output=True)
+    assert r.returncode == 0 and b"Resolving" not in r.stderr and b"\x1b" not in r.stderr

@@ -922,6 +922,16 @@ static int build_model(dl_lock_result *r)
 /* ------------------------------------------------------------------ */
 /* Running                                                              */
 
+static void report_progress(dl_lock_result *r, const char *what, size_t packages)
+{
+	if (r->o->progress == NULL)
+		return;
+	dl_lock_progress pr = {r->report.resolutions, r->n_envs, 0, what, packages};
+	for (env *e = r->envs; e != NULL; e = e->next)
+		pr.envs_done += e->resolved;
+	r->o->progress(r->o->progress_ctx, &pr);
+}
+
 int dl_lock_run(dl_lock_result **out, const dl_lock_opts *o)
 {
 	if (o == NULL || o->version != DL_LOCK_OPTS_VERSION || o->client == NULL || o->resolver == NULL ||
@@ -941,6 +951,8 @@ int dl_lock_run(dl_lock_result **out, const dl_lock_opts *o)
 	int rc = rv->resolve(rv->ctx, o->roots, o->n_roots, "the project", &pins, &n);
 	if (rc == 0)
 		rc = take_pins(r, &r->runtime, pins, n, "<project>");
+	if (rc == 0)
+		report_progress(r, "the project", r->runtime.n);
 	if (rc == 0)
 		rc = expand_set(r, &r->runtime);
 	if (rc == 0 && o->n_project_build > 0) {
@@ -964,7 +976,9 @@ int dl_lock_run(dl_lock_result **out, const dl_lock_opts *o)
 			if (e->resolved)
 				continue;
 			again = true;
-			if ((rc = resolve_env(r, e)) == 0 && e->s.n > 0)
+			if ((rc = resolve_env(r, e)) == 0)
+				report_progress(r, e->what, e->s.n);
+			if (rc == 0 && e->s.n > 0)
 				rc = expand_set(r, &e->s);
 		}
 	}
