@@ -259,6 +259,21 @@ void dl_lock_result_free(dl_lock_result *r);
 const dl_lock *dl_lock_result_lock(const dl_lock_result *r);
 const dl_lock_report *dl_lock_result_report(const dl_lock_result *r);
 
+/*
+ * One lock for several targets: `parts[t]` is the lock resolved for target
+ * t, whose PEP 508 marker is markers[t] (e.g. from dl_pyindex_environment).
+ * Packages every target locks are written once without a marker; others
+ * get "(marker A) or (marker B)" for the targets that lock them.  Build
+ * environments merge by id when their pins agree, else each variant keeps
+ * its own id with a "-<target number>" suffix.  `environments` lists the
+ * markers.  The parts' strings are borrowed: keep them alive while the
+ * merged lock is used.  DL_EINVAL for n of 0 or over 63, DL_ENOMEM.
+ */
+typedef struct dl_lock_merged dl_lock_merged;
+int dl_lock_merge(dl_lock_merged **out, const dl_lock *const *parts, const char *const *markers, size_t n);
+const dl_lock *dl_lock_merged_lock(const dl_lock_merged *m);
+void dl_lock_merged_free(dl_lock_merged *m);
+
 #ifdef __cplusplus
 }
 #endif

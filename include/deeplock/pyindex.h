@@ -84,8 +84,9 @@ void dl_pyindex_free(dl_pyindex *p);
 void dl_pyindex_resolver(dl_pyindex *p, dl_lock_resolver *out);
 
 /* The target as PEP 751 `environments` would state it, e.g.
- * "python_full_version == \"3.11.0\" and sys_platform == \"linux\" and
- * platform_machine == \"x86_64\"".  Borrowed. */
+ * "python_version == \"3.11\" and sys_platform == \"linux\" and
+ * platform_machine == \"x86_64\"" (python_full_version when the target
+ * names a micro version).  Borrowed. */
 const char *dl_pyindex_environment(const dl_pyindex *p);
 
 typedef struct dl_pyindex_stats {

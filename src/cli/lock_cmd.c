@@ -417,14 +417,19 @@ int dl_cli_lock(int argc, char **argv)
 	dl_cli_net_init(&net);
 	strv rfiles = {0}, cfiles = {0}, only_binary = {0}, no_binary = {0}, groups = {0};
 	inputs in = {0};
-	const char *path = NULL, *output = NULL, *python = NULL, *platform = NULL;
+	const char *path = NULL, *output = NULL;
+	strv pythons = {0}, platforms = {0};
+#define MAX_TARGETS 16
+	dl_pyindex *pis[MAX_TARGETS] = {0};
+	dl_lock_result *results[MAX_TARGETS] = {0};
+	dl_lock_merged *merged = NULL;
+	size_t n_targets = 0;
 	bool check = false, forbid = false, quiet = false, pre = false, lowest = false, upgrade = false, verbose = false;
 	strv upgrade_pkgs = {0}, pref_names = {0}, pref_versions = {0};
 	dl_lock_doc *prev = NULL;
 	bool extra_owned = false, links_owned = false;
 	dl_build_policy policy = DL_BUILD_NEEDED;
 	int status = DL_EXIT_USAGE;
-	dl_pyindex *pi = NULL;
 	dl_lock_result *res = NULL;
 	dl_buf out = DL_BUF_INIT;
 	for (int i = 1; i < argc; i++) {
@@ -489,10 +494,10 @@ int dl_cli_lock(int argc, char **argv)
 			}
 		} else if (strcmp(a, "--python") == 0) {
 			NEEDS_VALUE();
-			python = val;
+			strv_push(&pythons, val);
 		} else if (strcmp(a, "--python-platform") == 0) {
 			NEEDS_VALUE();
-			platform = val;
+			strv_push(&platforms, val);
 		} else if (strcmp(a, "--prerelease") == 0) {
 			NEEDS_VALUE();
 			if (strcmp(val, "allow") == 0)
@@ -589,62 +594,89 @@ int dl_cli_lock(int argc, char **argv)
 	}
 	if (dl_cli_net_open(&net) != DL_EXIT_OK)
 		goto done;
-	dl_pyindex_opts po = DL_PYINDEX_OPTS_INIT;
-	po.prefer_names = (const char *const *)pref_names.v;
-	po.prefer_versions = (const char *const *)pref_versions.v;
-	po.n_prefer = pref_names.n;
-	po.client = net.client;
-	po.python = python;
-	po.platform = platform;
-	po.prereleases = pre;
-	po.lowest = lowest;
-	po.only_binary = (const char *const *)only_binary.v;
-	po.n_only_binary = only_binary.n;
-	po.no_binary = (const char *const *)no_binary.v;
-	po.n_no_binary = no_binary.n;
-	po.constraints = (const char *const *)in.constraints.v;
-	po.n_constraints = in.constraints.n;
-	if (dl_pyindex_new(&pi, &po) != 0) {
-		dl_cli_lib_error(NULL);
+	/* One resolution per target: every --python with every
+	 * --python-platform; several targets are merged into one lock. */
+	size_t npy = pythons.n > 0 ? pythons.n : 1, npl = platforms.n > 0 ? platforms.n : 1;
+	if (npy * npl > MAX_TARGETS) {
+		dl_cli_usage_error("lock", "at most %d target environments", MAX_TARGETS);
+		status = DL_EXIT_USAGE;
 		goto done;
 	}
-	dl_lock_resolver rv;
-	dl_pyindex_resolver(pi, &rv);
-	const char *envs[1] = {dl_pyindex_environment(pi)};
-	dl_lock_opts lo = DL_LOCK_OPTS_INIT;
-	lo.client = net.client;
-	lo.resolver = &rv;
-	lo.roots = (const char *const *)in.roots.v;
-	lo.n_roots = in.roots.n;
-	lo.project_build = (const char *const *)in.build.v;
-	lo.n_project_build = policy == DL_BUILD_NONE ? 0 : in.build.n;
-	lo.requires_python = in.requires_python;
-	lo.environments = envs;
-	lo.n_environments = 1;
-	lo.policy = policy;
+	const char *markers[MAX_TARGETS];
+	double t0 = now_s();
 	progress_ctx pc = {isatty(STDERR_FILENO) && !quiet, verbose && !quiet,
 	                   isatty(STDERR_FILENO) && getenv("NO_COLOR") == NULL, net.fetch};
-	if (pc.tty || pc.verbose) {
-		lo.progress = on_progress;
-		lo.progress_ctx = &pc;
-	}
-	double t0 = now_s();
-	int lrc = dl_lock_run(&res, &lo);
-	if (pc.tty)
-		fputs("\r\033[K", stderr);
-	if (lrc != 0) {
-		dl_cli_lib_error("lock failed");
-		goto done;
+	for (size_t ti = 0; ti < npy * npl; ti++) {
+		dl_pyindex_opts po = DL_PYINDEX_OPTS_INIT;
+		po.prefer_names = (const char *const *)pref_names.v;
+		po.prefer_versions = (const char *const *)pref_versions.v;
+		po.n_prefer = pref_names.n;
+		po.client = net.client;
+		po.python = pythons.n > 0 ? pythons.v[ti / npl] : NULL;
+		po.platform = platforms.n > 0 ? platforms.v[ti % npl] : NULL;
+		po.prereleases = pre;
+		po.lowest = lowest;
+		po.only_binary = (const char *const *)only_binary.v;
+		po.n_only_binary = only_binary.n;
+		po.no_binary = (const char *const *)no_binary.v;
+		po.n_no_binary = no_binary.n;
+		po.constraints = (const char *const *)in.constraints.v;
+		po.n_constraints = in.constraints.n;
+		if (dl_pyindex_new(&pis[ti], &po) != 0) {
+			dl_cli_lib_error(NULL);
+			goto done;
+		}
+		n_targets = ti + 1;
+		dl_lock_resolver rv;
+		dl_pyindex_resolver(pis[ti], &rv);
+		markers[ti] = dl_pyindex_environment(pis[ti]);
+		dl_lock_opts lo = DL_LOCK_OPTS_INIT;
+		lo.client = net.client;
+		lo.resolver = &rv;
+		lo.roots = (const char *const *)in.roots.v;
+		lo.n_roots = in.roots.n;
+		lo.project_build = (const char *const *)in.build.v;
+		lo.n_project_build = policy == DL_BUILD_NONE ? 0 : in.build.n;
+		lo.requires_python = in.requires_python;
+		lo.environments = &markers[ti];
+		lo.n_environments = 1;
+		lo.policy = policy;
+		if (pc.tty || pc.verbose) {
+			lo.progress = on_progress;
+			lo.progress_ctx = &pc;
+		}
+		int lrc = dl_lock_run(&results[ti], &lo);
+		if (pc.tty)
+			fputs("\r\033[K", stderr);
+		if (lrc != 0) {
+			dl_cli_lib_error(npy * npl > 1 ? markers[ti] : "lock failed");
+			goto done;
+		}
 	}
 	double secs = now_s() - t0;
-	if (dl_lock_write_pylock(dl_lock_result_lock(res), &out) != 0) {
+	res = results[0];
+	const dl_lock *final = dl_lock_result_lock(res);
+	if (n_targets > 1) {
+		const dl_lock *parts[MAX_TARGETS];
+		for (size_t t = 0; t < n_targets; t++)
+			parts[t] = dl_lock_result_lock(results[t]);
+		if (dl_lock_merge(&merged, parts, markers, n_targets) != 0) {
+			dl_cli_lib_error("merging the target environments");
+			goto done;
+		}
+		final = dl_lock_merged_lock(merged);
+	}
+	if (dl_lock_write_pylock(final, &out) != 0) {
 		dl_cli_lib_error("writing the lock");
 		goto done;
 	}
-	const dl_lock_report *rep = dl_lock_result_report(res);
-	if (forbid && rep->n_builders > 0) {
-		dl_cli_error("--forbid-sdist: %zu package%s would run code at install time:", rep->n_builders,
-		             rep->n_builders == 1 ? "" : "s");
+	dl_pyindex *pi = pis[0];
+	for (size_t t = 0; forbid && t < n_targets; t++) {
+		const dl_lock_report *rep = dl_lock_result_report(results[t]);
+		if (rep->n_builders == 0)
+			continue;
+		dl_cli_error("--forbid-sdist: %zu package%s would run code at install time%s%s:", rep->n_builders,
+		             rep->n_builders == 1 ? "" : "s", n_targets > 1 ? " on " : "", n_targets > 1 ? markers[t] : "");
 		for (size_t i = 0; i < rep->n_builders; i++)
 			fprintf(stderr, "  %s %s (%s): %s\n", rep->builders[i].name, rep->builders[i].version,
 			        rep->builders[i].reason, rep->builders[i].path);
@@ -674,13 +706,24 @@ int dl_cli_lock(int argc, char **argv)
 		dl_cli_lib_error(NULL);
 		goto done;
 	}
-	if (!quiet)
-		summary(res, target, secs, &st, &fc);
+	if (!quiet) {
+		for (size_t t = 0; t < n_targets; t++) {
+			if (n_targets > 1)
+				fprintf(stderr, "%sTarget %s:\n", t > 0 ? "\n" : "", markers[t]);
+			dl_pyindex_get_stats(pis[t], &st);
+			summary(results[t], t + 1 == n_targets ? target : NULL, secs, &st, &fc);
+		}
+	}
 	status = DL_EXIT_OK;
 done:
 	dl_buf_free(&out);
-	dl_lock_result_free(res);
-	dl_pyindex_free(pi);
+	dl_lock_merged_free(merged);
+	for (size_t t = 0; t < MAX_TARGETS; t++) {
+		dl_lock_result_free(results[t]);
+		dl_pyindex_free(pis[t]);
+	}
+	strv_free(&pythons);
+	strv_free(&platforms);
 	/* The net options took over arrays owned by strv lists: release them
 	 * here, since dl_cli_net_close frees only the array, not the strings. */
 	{

@@ -523,3 +523,34 @@ def test_progress_on_a_terminal_and_colour_rules(demo, tmp_path):
     r = subprocess.run([os.environ["DEEPLOCK"], "lock", str(p), "-i", demo["url"], "--cache-dir", str(tmp_path / "c")],
                        capture_output=True)
     assert r.returncode == 0 and b"Resolving" not in r.stderr and b"\x1b" not in r.stderr
+
+
+@pytest.mark.skipif(tomllib is None, reason="needs Python 3.11's tomllib")
+def test_several_target_environments_in_one_lock(run, demo, tmp_path):
+    """Linux x86_64 and macOS arm64 in one lock: each environment, selecting
+    packages by marker as an installer does, gets a closed, complete set;
+    cffi is built from source only on macOS (its only macOS wheel is for
+    cp312) and cryptography only on Linux (its wheel is macOS-only)."""
+    p = project(tmp_path)
+    r = lock(run, tmp_path, demo["url"], str(p), "--python-platform", "manylinux_2_36_x86_64",
+             "--python-platform", "macosx_11_0_arm64")
+    assert r.rc == 0, r.err
+    doc = tomllib.loads((p / "pylock.toml").read_text())
+    assert len(doc["environments"]) == 2
+    linux = dict(TARGET_ENV, python_full_version="3.11.7")
+    mac = dict(linux, sys_platform="darwin", platform_machine="arm64", platform_system="Darwin")
+    for env in (linux, mac):
+        assert sum(Marker(m).evaluate(env) for m in doc["environments"]) == 1
+        chosen = [x for x in doc["packages"] if "marker" not in x or Marker(x["marker"]).evaluate(env)]
+        names = [x["name"] for x in chosen]
+        assert len(names) == len(set(names)), names
+        assert {"requests", "cryptography", "pyyaml", "cffi"} <= set(names)
+    built = {(x["name"], x.get("marker", "")) for x in doc["packages"] if x.get("tool", {}).get("deeplock", {}).get("builds-from-source")}
+    assert any(n == "cffi" and "darwin" in m for n, m in built)
+    assert not any(n == "cffi" and "linux" in m for n, m in built)
+    assert any(n == "cryptography" and "linux" in m for n, m in built)
+    assert not any(n == "cryptography" and "darwin" in m for n, m in built)
+    env_ids = {e["id"] for e in doc["tool"]["deeplock"]["build-envs"]}
+    for x in doc["packages"]:
+        be = x.get("tool", {}).get("deeplock", {}).get("build-env")
+        assert be is None or be in env_ids

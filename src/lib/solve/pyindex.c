@@ -199,9 +199,15 @@ static int set_target(dl_pyindex *p)
 	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
 		if ((rc = dl_marker_env_set(p->env, vals[i].var, vals[i].value, strlen(vals[i].value))) != 0)
 			return rc;
+	/* "3.11" means any 3.11.x interpreter: say python_version then, so an
+	 * installer on 3.11.7 matches; "3.11.4" pins the full version. */
+	bool micro_given = py[used] == '.';
 	dl_buf b = DL_BUF_INIT;
-	dl_buf_printf(&b, "python_full_version == \"%s\" and sys_platform == \"%s\" and platform_machine == \"%s\"",
-	              p->target_text, vals[1].value, machine);
+	if (micro_given)
+		dl_buf_printf(&b, "python_full_version == \"%s\"", p->target_text);
+	else
+		dl_buf_printf(&b, "python_version == \"%s\"", short_v);
+	dl_buf_printf(&b, " and sys_platform == \"%s\" and platform_machine == \"%s\"", vals[1].value, machine);
 	p->environment = b.failed ? NULL : dl_arena_strndup(p->a, b.ptr, b.len);
 	dl_buf_free(&b);
 	return p->environment == NULL ? dl_error_oom() : 0;
