@@ -55,16 +55,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	static const dl_lockfile_format formats[] = {DL_LOCKFILE_PYLOCK, DL_LOCKFILE_POETRY, DL_LOCKFILE_PDM,
-	                                             DL_LOCKFILE_PIPFILE, DL_LOCKFILE_UV};
+	static const dl_lockfile_format formats[] = {DL_LOCKFILE_PYLOCK, DL_LOCKFILE_POETRY,      DL_LOCKFILE_PDM,
+	                                             DL_LOCKFILE_PIPFILE, DL_LOCKFILE_UV, DL_LOCKFILE_REQUIREMENTS};
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
-	unsigned pick = data[0] % 6;
+	unsigned pick = data[0] % 7;
 	dl_lockfile_format fmt;
-	if (pick == 5) {
+	if (pick == 6) {
 		if (dl_lockfile_detect(NULL, text, len, &fmt) != 0)
-			return 0;
-		if (fmt == DL_LOCKFILE_REQUIREMENTS)
 			return 0;
 	} else {
 		fmt = formats[pick];

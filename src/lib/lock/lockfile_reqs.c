@@ -260,8 +260,24 @@ static int logical_line(rq_state *st, const char *s, size_t len, uint32_t lineno
 		p->source.kind = DL_LOCKFILE_SOURCE_DIRECTORY;
 		p->source.editable = true;
 		p->source.path = dl_lf_strndup(ctx, v, vl);
-		p->name = p->normalized_name = p->source.path;
 		rc = p->source.path == NULL ? DL_ENOMEM : 0;
+		/* The project's name is only in its metadata; "#egg=name" or the
+		 * directory's own name is the best a lock reader can do. */
+		const char *egg = memmem(v, vl, "#egg=", 5);
+		const char *nm = egg != NULL ? egg + 5 : v;
+		size_t nl = egg != NULL ? vl - (size_t)(nm - v) : vl;
+		while (egg == NULL && nl > 0 && nm[nl - 1] == '/')
+			nl--;
+		for (size_t k = nl; egg == NULL && k > 0; k--)
+			if (nm[k - 1] == '/') {
+				nm += k;
+				nl -= k;
+				break;
+			}
+		if (rc == 0 && nl > 0 && dl_name_is_valid(nm, nl))
+			rc = dl_lf_name(ctx, nm, nl, &p->name, &p->normalized_name, pos);
+		else if (rc == 0)
+			rc = dl_lf_name(ctx, "unnamed-local-project", 21, &p->name, &p->normalized_name, pos);
 	} else if (opt_is(t, tl, "-r") || opt_is(t, tl, "--requirement") || opt_is(t, tl, "-c") ||
 	           opt_is(t, tl, "--constraint")) {
 		rc = dl_lf_error(ctx, DL_EUNSUPPORTED, pos,
