@@ -554,3 +554,75 @@ def test_several_target_environments_in_one_lock(run, demo, tmp_path):
     for x in doc["packages"]:
         be = x.get("tool", {}).get("deeplock", {}).get("build-env")
         assert be is None or be in env_ids
+
+
+REAL_WHEELS = "/usr/share/python-wheels"
+
+
+@pytest.mark.skipif(not os.path.isdir(REAL_WHEELS), reason="Debian's python3-setuptools-whl is not installed")
+def test_pip_builds_with_the_build_constraints_export(run, tmp_path):
+    """A real build: an sdist whose backend is setuptools, an index holding
+    Debian's real setuptools and wheel wheels (no PEP 658 files, so deeplock
+    reads them with range requests).  deeplock locks the build environment;
+    pip builds the sdist with the build-constraints export as PIP_CONSTRAINT,
+    which pip applies inside its isolated build environment.  A constraint
+    naming a setuptools that does not exist makes the same build fail, which
+    shows the constraints reach the build."""
+    import glob
+    import io
+    import subprocess
+    import tarfile
+    root = tmp_path / "idx"
+    files = root / "files"
+    files.mkdir(parents=True)
+    wheels = [w for w in glob.glob(os.path.join(REAL_WHEELS, "*.whl")) if "setuptools" in w or "wheel-" in w]
+    for w in wheels:
+        shutil.copy(w, files)
+    sdist = io.BytesIO()
+    with tarfile.open(fileobj=sdist, mode="w:gz") as tf:
+        def add(name, text):
+            data = text.encode()
+            ti = tarfile.TarInfo(f"tinypkg-1.0/{name}")
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+        add("PKG-INFO", "Metadata-Version: 2.1\nName: tinypkg\nVersion: 1.0\n")
+        add("pyproject.toml", '[build-system]\nrequires = ["setuptools>=61"]\nbuild-backend = "setuptools.build_meta"\n\n'
+            '[project]\nname = "tinypkg"\nversion = "1.0"\n')
+        add("tinypkg.py", "VALUE = 1\n")
+    (files / "tinypkg-1.0.tar.gz").write_bytes(sdist.getvalue())
+    by_project = {}
+    for f in sorted(os.listdir(files)):
+        by_project.setdefault(f.split("-")[0].replace("_", "-").lower(), []).append(f)
+    for proj, fs in by_project.items():
+        d = root / "simple" / proj
+        d.mkdir(parents=True)
+        links = "".join(f'<a href="../../files/{f}#sha256={hashlib.sha256((files / f).read_bytes()).hexdigest()}">{f}</a>\n'
+                        for f in fs)
+        (d / "index.html").write_text(links)
+        (d / "index.json").write_text(json.dumps({"meta": {"api-version": "1.0"}, "name": proj, "files": [
+            {"filename": f, "url": f"../../files/{f}", "hashes": {"sha256": hashlib.sha256((files / f).read_bytes()).hexdigest()}}
+            for f in fs]}))
+    p = project(tmp_path, ["tinypkg"])
+    with indexgen.Server(str(root)) as srv:
+        r = lock(run, tmp_path, srv.url, str(p))
+        assert r.rc == 0, r.err
+        doc = tomllib.loads((p / "pylock.toml").read_text())
+        env = doc["tool"]["deeplock"]["build-envs"]
+        pins = {x["name"]: x["version"] for e in env for x in e["packages"]}
+        setuptools_v = next(os.path.basename(w).split("-")[1] for w in wheels if "setuptools" in w)
+        assert pins.get("setuptools") == setuptools_v
+        r = run("export", "--lock", str(p / "pylock.toml"), "--format", "build-constraints", "-o", str(tmp_path / "bc.txt"))
+        assert r.returncode if hasattr(r, "returncode") else r.rc == 0
+        assert f"setuptools=={setuptools_v}" in (tmp_path / "bc.txt").read_text().splitlines()
+        env_vars = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
+        env_vars.update(PIP_CONFIG_FILE="/dev/null", http_proxy="http://127.0.0.1:9", no_proxy="127.0.0.1",
+                        PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_CACHE_DIR="1",
+                        PIP_CONSTRAINT=str(tmp_path / "bc.txt"))
+        cmd = ["/usr/bin/python3", "-m", "pip", "wheel", "--no-deps", "--index-url", srv.url, "tinypkg==1.0"]
+        proc = subprocess.run(cmd + ["-w", str(tmp_path / "out")], capture_output=True, text=True, env=env_vars)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert os.path.exists(tmp_path / "out" / "tinypkg-1.0-py3-none-any.whl")
+        (tmp_path / "bad.txt").write_text("setuptools==61.0.0\n")
+        env_vars["PIP_CONSTRAINT"] = str(tmp_path / "bad.txt")
+        proc = subprocess.run(cmd + ["-w", str(tmp_path / "out2")], capture_output=True, text=True, env=env_vars)
+        assert proc.returncode != 0 and "setuptools" in proc.stdout + proc.stderr
