@@ -13,6 +13,8 @@
  * loaded and resolved under every allocation failure.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +153,83 @@ static void test_every_scenario(void **state)
 	assert_true(total[DL_SCENARIO_PASS] >= 100);
 }
 
+/* ---- golden explanations ---------------------------------------------- */
+
+/* Every scenario expected to be unsatisfiable has its explanation in
+ * tests/golden/explain/<category>/<file>.txt; DL_UPDATE_GOLDEN=1 rewrites
+ * them (review the diff).  Missing files fail unless updating. */
+static void test_golden_explanations(void **state)
+{
+	(void)state;
+	const char *shared = dltest_require_shared("test_packse");
+	bool update = getenv("DL_UPDATE_GOLDEN") != NULL && strcmp(getenv("DL_UPDATE_GOLDEN"), "1") == 0;
+	char root[4096], gold_root[4096];
+	snprintf(root, sizeof(root), "%s/scenarios/packse", shared);
+	snprintf(gold_root, sizeof(gold_root), "%s/tests/golden/explain", DL_SOURCE_DIR);
+	size_t ncat = 0;
+	char **cats = list_dir(root, &ncat);
+	assert_non_null(cats);
+	int compared = 0, bad = 0;
+	for (size_t c = 0; c < ncat; c++) {
+		char dir[8192];
+		snprintf(dir, sizeof(dir), "%s/%s", root, cats[c]);
+		size_t nf = 0;
+		char **files = list_dir(dir, &nf);
+		if (files == NULL)
+			continue;
+		for (size_t f = 0; f < nf; f++) {
+			size_t fl = strlen(files[f]);
+			if (fl < 5 || strcmp(files[f] + fl - 5, ".toml") != 0)
+				continue;
+			char path[16384], gold[16384];
+			snprintf(path, sizeof(path), "%s/%s", dir, files[f]);
+			snprintf(gold, sizeof(gold), "%s/%s/%.*s.txt", gold_root, cats[c], (int)(fl - 5), files[f]);
+			size_t len = 0;
+			char *data = dltest_read_file(path, &len);
+			dl_scenario *sc = NULL;
+			const dl_scenario_outcome *out = NULL;
+			assert_int_equal(dl_scenario_load(&sc, data, len, files[f]), 0);
+			assert_int_equal(dl_scenario_resolve(sc, &out), 0);
+			if (out->status != DL_SCENARIO_SKIP && !dl_scenario_expected_satisfiable(sc) && !out->satisfiable) {
+				compared++;
+				if (update) {
+					char d[16384];
+					snprintf(d, sizeof(d), "%s/%s", gold_root, cats[c]);
+					char parent[8192];
+					snprintf(parent, sizeof(parent), "%s/tests/golden", DL_SOURCE_DIR);
+					if (mkdir(parent, 0777) != 0 && errno != EEXIST)
+						fail_msg("mkdir %s", parent);
+					if (mkdir(gold_root, 0777) != 0 && errno != EEXIST)
+						fail_msg("mkdir %s", gold_root);
+					if (mkdir(d, 0777) != 0 && errno != EEXIST)
+						fail_msg("mkdir %s", d);
+					FILE *fp = fopen(gold, "wb");
+					assert_non_null(fp);
+					fputs(out->explanation, fp);
+					fclose(fp);
+				} else {
+					FILE *fp = fopen(gold, "rb");
+					char *want = fp != NULL ? dltest_read_file(gold, NULL) : NULL;
+					if (fp != NULL)
+						fclose(fp);
+					if (want == NULL || strcmp(want, out->explanation) != 0) {
+						printf("  golden %s differs; got:\n%s", gold, out->explanation);
+						bad++;
+					}
+					free(want);
+				}
+			}
+			dl_scenario_free(sc);
+			free(data);
+		}
+		free_list(files, nf);
+	}
+	free_list(cats, ncat);
+	printf("golden explanations: %d compared%s\n", compared, update ? " (rewritten)" : "");
+	assert_int_equal(bad, 0);
+	assert_true(compared >= 20);
+}
+
 /* ---- one universe with exact answers ------------------------------------ */
 
 static const char UNIVERSE[] =
@@ -230,10 +309,8 @@ static void test_unsatisfiable_explained(void **state)
 	assert_false(out->satisfiable);
 	assert_string_equal(out->reason, "expected satisfiable, got unsatisfiable");
 	assert_string_equal(out->explanation,
-	                    "(1) Because no versions of a match !=1.0 and a ==1.0 cannot be used (building from source "
-	                    "is disabled and it has no wheels), a cannot be used.\n"
-	                    "(2) Because a cannot be used (1) and the requirements include a, the requirements cannot "
-	                    "be satisfied.\n");
+	                    "(1) Because a ==1.0 cannot be used (building from source is disabled and it has no wheels) "
+	                    "and the requirements include a, the requirements cannot be satisfied.\n");
 	dl_scenario_free(sc);
 }
 
@@ -331,6 +408,7 @@ int main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_every_scenario),
+		cmocka_unit_test(test_golden_explanations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,19 @@
  * solver learns an incompatibility at every conflict, so it never makes the
  * same mistake twice.  Everything is referred to by index; the ranges in
  * terms are owned by their term.
+ *
+ * A candidate stands for the whole gap around it: "pkg == V" is written as
+ * the open interval between V's neighbours in the package's candidate list
+ * (sorted by version), not as {V}, in the incompatibilities it takes
+ * part in (decisions stay exact).  Nothing else can be chosen there, so
+ * the meaning is the same, but excluding consecutive candidates now gives
+ * one interval instead of a list of holes (with the local versions of each
+ * excluded version left over as "gaps" between them).  That keeps ranges
+ * small on packages with hundreds of releases, and explanations short:
+ * when a range is exactly such a union of candidate gaps it is printed as
+ * the candidates it holds ("==1.0", ">=1.2, <=1.4").
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "deeplock/solver.h"
@@ -54,6 +66,8 @@ typedef struct pkgstate {
 	bool loaded;
 	const dl_version *versions;
 	size_t nversions;
+	size_t *sorted; /* candidate indices in ascending version order */
+	size_t *rank;   /* position of each candidate in `sorted` */
 } pkgstate;
 
 struct dl_solver {
@@ -579,6 +593,18 @@ done:
 
 /* ---- decisions ---------------------------------------------------------- */
 
+typedef struct vref {
+	const dl_version *v;
+	size_t idx;
+} vref;
+
+static int cmp_vref(const void *a, const void *b)
+{
+	const vref *x = a, *y = b;
+	int c = dl_version_cmp(x->v, y->v);
+	return c != 0 ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
 static int load_versions(dl_solver *s, uint32_t pkg)
 {
 	pkgstate *ps = &s->pk[pkg];
@@ -591,9 +617,84 @@ static int load_versions(dl_solver *s, uint32_t pkg)
 		int rc = s->p.versions(s->p.ctx, pkg, &ps->versions, &ps->nversions);
 		if (rc < 0)
 			return dl_error_context("getting the versions of %s", s->p.name(s->p.ctx, pkg));
+		ps = &s->pk[pkg];
 	}
+	size_t n = ps->nversions;
+	vref *tmp = dl_calloc(n + 1, sizeof(*tmp));
+	size_t *sorted = dl_calloc(n + 1, sizeof(size_t)), *rank = dl_calloc(n + 1, sizeof(size_t));
+	if (tmp == NULL || sorted == NULL || rank == NULL) {
+		dl_free(tmp);
+		dl_free(sorted);
+		dl_free(rank);
+		return dl_error_oom();
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = (vref){&ps->versions[i], i};
+	qsort(tmp, n, sizeof(*tmp), cmp_vref);
+	for (size_t i = 0; i < n; i++) {
+		sorted[i] = tmp[i].idx;
+		rank[tmp[i].idx] = i;
+	}
+	dl_free(tmp);
+	ps->sorted = sorted;
+	ps->rank = rank;
 	ps->loaded = true;
 	return 0;
+}
+
+/* The versions strictly between the sorted candidates lo-1 and hi+1 (the
+ * neighbours of the run lo..hi; none at either end means unbounded), as
+ * "not <=prev and not >=next". */
+static int run_range(const pkgstate *ps, size_t lo, size_t hi, dl_range *out)
+{
+	dl_range full, tmp, part;
+	dl_range_init(&full);
+	dl_range_init(&tmp);
+	dl_range_init(&part);
+	int rc = dl_range_full(out);
+	for (int side = 0; side < 2 && rc == 0; side++) {
+		bool have = side == 0 ? lo > 0 : hi + 1 < ps->nversions;
+		if (!have)
+			continue;
+		const dl_version *v = &ps->versions[ps->sorted[side == 0 ? lo - 1 : hi + 1]];
+		/* ties (1.0 and 1.0.0) share one gap: skip to a distinct neighbour */
+		dl_spec sp;
+		memset(&sp, 0, sizeof(sp));
+		sp.op = side == 0 ? DL_SPEC_LE : DL_SPEC_GE;
+		sp.version = *v;
+		dl_range_clear(&part);
+		dl_range_clear(&tmp);
+		if ((rc = dl_range_from_spec(&part, &sp)) == 0 && (rc = dl_range_difference(&tmp, out, &part)) == 0) {
+			dl_range swap = *out;
+			*out = tmp;
+			tmp = swap;
+		}
+	}
+	dl_range_clear(&full);
+	dl_range_clear(&tmp);
+	dl_range_clear(&part);
+	return rc;
+}
+
+/* The range that stands for candidate vi of `pkg` (see the file comment);
+ * {v} when the versions are not loaded or the gap would not hold v. */
+static int candidate_range(const dl_solver *s, uint32_t pkg, size_t vi, dl_range *out)
+{
+	const pkgstate *ps = &s->pk[pkg];
+	const dl_version *v = &ps->versions[vi];
+	if (pkg == 0 || !ps->loaded || ps->rank == NULL)
+		return dl_range_exact(out, v);
+	size_t r = ps->rank[vi], lo = r, hi = r;
+	while (lo > 0 && dl_version_cmp(&ps->versions[ps->sorted[lo - 1]], v) == 0)
+		lo--;
+	while (hi + 1 < ps->nversions && dl_version_cmp(&ps->versions[ps->sorted[hi + 1]], v) == 0)
+		hi++;
+	int rc = run_range(ps, lo, hi, out);
+	if (rc == 0 && !dl_range_contains(out, v)) {
+		dl_range_clear(out);
+		rc = dl_range_exact(out, v);
+	}
+	return rc;
 }
 
 static int single_term(term **out, uint32_t pkg, bool positive, const dl_range *r, const dl_version *exact)
@@ -610,6 +711,55 @@ static int single_term(term **out, uint32_t pkg, bool positive, const dl_range *
 		return rc;
 	}
 	*out = t;
+	return 0;
+}
+
+static void unwatch(pkgstate *ps, uint32_t id)
+{
+	for (size_t i = 0; i < ps->nics; i++) {
+		if (ps->ics[i] == id) {
+			memmove(ps->ics + i, ps->ics + i + 1, (ps->nics - i - 1) * sizeof(uint32_t));
+			ps->nics--;
+			return;
+		}
+	}
+}
+
+/*
+ * pubgrub-rs's merging of dependencies: when another candidate range of
+ * the same package already has exactly this dependency and the two ranges
+ * touch, widen the new incompatibility `t` ({pkg in R, not dep in D}) to
+ * their union and stop watching the old one, which the new one implies.
+ * Consecutive releases usually share their requirements, so this turns a
+ * chain of one-version facts into one fact over a range: fewer
+ * incompatibilities to propagate, and explanations that say "a >=1.0,
+ * <=2.3 depends on b" once instead of a line per release.
+ */
+static int merge_dependency(dl_solver *s, term *t)
+{
+	pkgstate *ps = &s->pk[t[0].pkg];
+	for (size_t k = ps->nics; k-- > 0;) {
+		uint32_t id = ps->ics[k];
+		const incompat *ic = &s->ics[id];
+		if (ic->cause != C_DEPENDENCY || ic->nterms != 2 || ic->terms[0].pkg != t[0].pkg ||
+		    ic->terms[1].pkg != t[1].pkg || !dl_range_eq(&ic->terms[1].range, &t[1].range))
+			continue;
+		dl_range u;
+		dl_range_init(&u);
+		int rc = dl_range_union(&u, &ic->terms[0].range, &t[0].range);
+		if (rc < 0)
+			return rc;
+		if (u.n > ic->terms[0].range.n) {
+			dl_range_clear(&u); /* they do not touch: keep both */
+			continue;
+		}
+		dl_range_clear(&t[0].range);
+		t[0].range = u;
+		unwatch(ps, id);
+		if (t[1].pkg < s->npk)
+			unwatch(&s->pk[t[1].pkg], id);
+		return 0;
+	}
 	return 0;
 }
 
@@ -655,7 +805,6 @@ static int decide(dl_solver *s, uint32_t *next)
 		*next = best;
 		return 0;
 	}
-	const dl_version *v = &ps->versions[vi];
 	const dl_solver_dep *deps = NULL;
 	size_t ndeps = 0;
 	bool available = true;
@@ -666,8 +815,13 @@ static int decide(dl_solver *s, uint32_t *next)
 	ps = &s->pk[best];
 	if (!available) {
 		term *t = NULL;
-		if ((rc = single_term(&t, best, true, NULL, v)) < 0)
+		dl_range cr;
+		dl_range_init(&cr);
+		if ((rc = candidate_range(s, best, vi, &cr)) < 0 || (rc = single_term(&t, best, true, &cr, NULL)) < 0) {
+			dl_range_clear(&cr);
 			return rc;
+		}
+		dl_range_clear(&cr);
 		if ((rc = add_incompat(s, t, 1, C_UNAVAILABLE, 0, 0, reason, &id)) < 0)
 			return rc;
 		*next = best;
@@ -686,7 +840,12 @@ static int decide(dl_solver *s, uint32_t *next)
 		t[1].pkg = deps[d].pkg;
 		t[1].positive = false;
 		dl_range_init(&t[1].range);
-		if ((rc = dl_range_exact(&t[0].range, v)) < 0 || (rc = dl_range_copy(&t[1].range, deps[d].range)) < 0) {
+		if ((rc = candidate_range(s, best, vi, &t[0].range)) < 0 ||
+		    (rc = dl_range_copy(&t[1].range, deps[d].range)) < 0) {
+			free_terms(t, 2);
+			return rc;
+		}
+		if ((rc = merge_dependency(s, t)) < 0) {
 			free_terms(t, 2);
 			return rc;
 		}
@@ -700,7 +859,11 @@ static int decide(dl_solver *s, uint32_t *next)
 		dt.pkg = best;
 		dt.positive = true;
 		dl_range_init(&dt.range);
-		if ((rc = dl_range_exact(&dt.range, v)) < 0)
+		/* the decision itself stays exact: a gap holds versions that are
+		 * not candidates, and a decided package's term must leave no
+		 * room for them or a later requirement could be only partly
+		 * decided ("a in (1, 3)" against "a != 2") */
+		if ((rc = dl_range_exact(&dt.range, &s->pk[best].versions[vi])) < 0)
 			return rc;
 		s->level++;
 		s->stats.decisions++;
@@ -741,6 +904,8 @@ void dl_solver_free(dl_solver *s)
 	dl_free(s->as);
 	for (size_t i = 0; i < s->npk; i++) {
 		dl_free(s->pk[i].ics);
+		dl_free(s->pk[i].sorted);
+		dl_free(s->pk[i].rank);
 		if (s->pk[i].has_acc)
 			term_clear(&s->pk[i].acc);
 	}
@@ -809,6 +974,77 @@ dl_solver_stats dl_solver_get_stats(const dl_solver *s)
 
 /* ---- explanation -------------------------------------------------------- */
 
+/* Print `r` as the candidates of `pkg` it holds when it is exactly the
+ * union of their gaps (see the file comment); otherwise as it is. */
+static void range_text(const dl_solver *s, uint32_t pkg, const dl_range *r, dl_buf *out)
+{
+	const pkgstate *ps = pkg < s->npk ? &s->pk[pkg] : NULL;
+	if (ps == NULL || !ps->loaded || ps->sorted == NULL || ps->nversions == 0) {
+		dl_range_format(r, out);
+		return;
+	}
+	dl_range w, run, tmp;
+	dl_range_init(&w);
+	dl_range_init(&run);
+	dl_range_init(&tmp);
+	size_t n = ps->nversions, nruns = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n && ok;) {
+		if (!dl_range_contains(r, &ps->versions[ps->sorted[i]])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j + 1 < n && dl_range_contains(r, &ps->versions[ps->sorted[j + 1]]))
+			j++;
+		dl_range_clear(&run);
+		dl_range_clear(&tmp);
+		ok = run_range(ps, i, j, &run) == 0 && dl_range_union(&tmp, &w, &run) == 0;
+		dl_range swap = w;
+		w = tmp;
+		tmp = swap;
+		nruns++;
+		i = j + 1;
+	}
+	if (ok && nruns > 0 && dl_range_eq(&w, r)) {
+		bool first = true;
+		for (size_t i = 0; i < n;) {
+			if (!dl_range_contains(r, &ps->versions[ps->sorted[i]])) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j + 1 < n && dl_range_contains(r, &ps->versions[ps->sorted[j + 1]]))
+				j++;
+			const dl_version *a = &ps->versions[ps->sorted[i]], *b = &ps->versions[ps->sorted[j]];
+			if (!first)
+				dl_buf_puts(out, " | ");
+			first = false;
+			if (dl_version_cmp(a, b) == 0) {
+				dl_buf_puts(out, "==");
+				dl_version_format(a, out);
+			} else if (i == 0) {
+				dl_buf_puts(out, "<=");
+				dl_version_format(b, out);
+			} else if (j + 1 == n) {
+				dl_buf_puts(out, ">=");
+				dl_version_format(a, out);
+			} else {
+				dl_buf_puts(out, ">=");
+				dl_version_format(a, out);
+				dl_buf_puts(out, ", <=");
+				dl_version_format(b, out);
+			}
+			i = j + 1;
+		}
+	} else {
+		dl_range_format(r, out);
+	}
+	dl_range_clear(&w);
+	dl_range_clear(&run);
+	dl_range_clear(&tmp);
+}
+
 static void term_text(const dl_solver *s, const term *t, bool negate, dl_buf *out)
 {
 	bool pos = negate ? !t->positive : t->positive;
@@ -818,7 +1054,13 @@ static void term_text(const dl_solver *s, const term *t, bool negate, dl_buf *ou
 	dl_buf_puts(out, name);
 	if (t->pkg != 0 && !dl_range_is_full(&t->range)) {
 		dl_buf_putc(out, ' ');
-		dl_range_format(&t->range, out);
+		range_text(s, t->pkg, &t->range, out);
+	} else if (t->pkg != 0 && pos && !negate && t->pkg < s->npk && s->pk[t->pkg].loaded &&
+	           s->pk[t->pkg].nversions == 1) {
+		/* "every version" of a package that has one reads better as it;
+		 * not on the required side, which quotes the requirement */
+		dl_buf_puts(out, " ==");
+		dl_version_format(&s->pk[t->pkg].versions[0], out);
 	}
 }
 
@@ -834,7 +1076,7 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 			dl_buf_printf(out, "there are no versions of %s", name0);
 		} else {
 			dl_buf_printf(out, "no versions of %s match ", name0);
-			dl_range_format(&ic->terms[0].range, out);
+			range_text(s, ic->terms[0].pkg, &ic->terms[0].range, out);
 		}
 		return;
 	case C_UNAVAILABLE:
