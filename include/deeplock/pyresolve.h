@@ -26,9 +26,11 @@
  *   - pre-releases follow the prerelease mode (uv's four); "explicit" means
  *     a root requirement, constraint or override on the project names a
  *     pre-release;
- *   - constraints narrow every requirement on their project (intersected
- *     into its range) but never add the project by themselves; overrides
- *     replace every requirement on their project (the replaced
+ *   - constraints limit the versions of their project whenever it is
+ *     selected but never add it (the root gets a solver "constraint"
+ *     dependency per constraint whose marker holds, which explanations
+ *     print as "the constraints allow only b <2"); overrides replace every
+ *     requirement on their project, the root's included (the replaced
  *     requirement's marker still decides whether it applies).
  * Universal (multi-environment, forking) resolution is not done here yet.
  *

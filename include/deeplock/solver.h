@@ -31,10 +31,13 @@ extern "C" {
 #endif
 
 /* One dependency of a candidate: `pkg` must be selected at a version in
- * `range`. */
+ * `range`.  With `constraint` set it is weaker: `pkg` need not be
+ * selected, but if it is, its version must lie in `range` (how the Python
+ * layer applies constraints without adding packages). */
 typedef struct dl_solver_dep {
 	uint32_t pkg;
 	const dl_range *range;
+	bool constraint;
 } dl_solver_dep;
 
 typedef struct dl_solver_provider {

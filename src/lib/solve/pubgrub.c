@@ -682,7 +682,9 @@ static int candidate_range(const dl_solver *s, uint32_t pkg, size_t vi, dl_range
 {
 	const pkgstate *ps = &s->pk[pkg];
 	const dl_version *v = &ps->versions[vi];
-	if (pkg == 0 || !ps->loaded || ps->rank == NULL)
+	if (pkg == 0)
+		return dl_range_full(out); /* the root has one version */
+	if (!ps->loaded || ps->rank == NULL)
 		return dl_range_exact(out, v);
 	size_t r = ps->rank[vi], lo = r, hi = r;
 	while (lo > 0 && dl_version_cmp(&ps->versions[ps->sorted[lo - 1]], v) == 0)
@@ -838,10 +840,14 @@ static int decide(dl_solver *s, uint32_t *next)
 		t[0].positive = true;
 		dl_range_init(&t[0].range);
 		t[1].pkg = deps[d].pkg;
-		t[1].positive = false;
 		dl_range_init(&t[1].range);
+		/* a constraint forbids the versions outside its range: a
+		 * positive term on the complement, which holds only when the
+		 * package is selected there */
+		t[1].positive = deps[d].constraint;
 		if ((rc = candidate_range(s, best, vi, &t[0].range)) < 0 ||
-		    (rc = dl_range_copy(&t[1].range, deps[d].range)) < 0) {
+		    (rc = deps[d].constraint ? dl_range_complement(&t[1].range, deps[d].range)
+		                             : dl_range_copy(&t[1].range, deps[d].range)) < 0) {
 			free_terms(t, 2);
 			return rc;
 		}
@@ -1086,6 +1092,21 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 			dl_buf_printf(out, " (%s)", ic->reason);
 		return;
 	case C_DEPENDENCY:
+		if (ic->terms[1].positive) {
+			/* a constraint: print the range it allows */
+			term allowed = {ic->terms[1].pkg, true, {NULL, 0, 0}};
+			if (dl_range_complement(&allowed.range, &ic->terms[1].range) == 0) {
+				if (ic->terms[0].pkg == 0) {
+					dl_buf_puts(out, "the constraints allow only ");
+				} else {
+					term_text(s, &ic->terms[0], false, out);
+					dl_buf_puts(out, " allows only ");
+				}
+				term_text(s, &allowed, false, out);
+			}
+			term_clear(&allowed);
+			return;
+		}
 		if (ic->terms[0].pkg == 0) {
 			dl_buf_puts(out, "the requirements include ");
 			term_text(s, &ic->terms[1], true, out);

@@ -593,7 +593,7 @@ static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 
 /* ---- dependencies ------------------------------------------------------- */
 
-static int add_dep(dl_py_session *s, uint32_t id, const dl_range *r, const dl_requirement *src)
+static int add_dep(dl_py_session *s, uint32_t id, const dl_range *r, const dl_requirement *src, bool constraint)
 {
 	int rc;
 	if (s->ndeps == s->capdeps) {
@@ -609,6 +609,7 @@ static int add_dep(dl_py_session *s, uint32_t id, const dl_range *r, const dl_re
 	if ((rc = dl_range_copy(&s->ranges[s->ndeps], r)) < 0)
 		return rc;
 	s->deps[s->ndeps].pkg = id;
+	s->deps[s->ndeps].constraint = constraint;
 	s->dsrc[s->ndeps].r = src;
 	s->ndeps++;
 	return 0;
@@ -628,8 +629,8 @@ static int marker_holds(const dl_py_session *s, const dl_marker *m, const char *
 	return 0;
 }
 
-/* Add the dependencies of requirement `r` (range `range`) with the
- * constraints on its project intersected in. */
+/* Add the dependencies of requirement `r` (range `range`): the project
+ * and one virtual package per extra. */
 static int add_one(dl_py_session *s, const dl_requirement *r, const dl_range *range, const dl_requirement *shown)
 {
 	int rc = 0;
@@ -638,30 +639,15 @@ static int add_one(dl_py_session *s, const dl_requirement *r, const dl_range *ra
 	dl_range_init(&tmp);
 	if ((rc = dl_range_copy(&cur, range)) < 0)
 		goto done;
-	for (size_t i = 0; i < s->ncons; i++) {
-		if (strcmp(s->cons[i].name, r->normalized_name) != 0)
-			continue;
-		bool on = true;
-		if ((rc = marker_holds(s, s->cons[i].r->marker, NULL, 0, &on)) < 0)
-			goto done;
-		if (!on)
-			continue;
-		dl_range_clear(&tmp);
-		if ((rc = dl_range_intersect(&tmp, &cur, &s->cons[i].range)) < 0)
-			goto done;
-		dl_range r2 = cur;
-		cur = tmp;
-		tmp = r2;
-	}
 	uint32_t id;
 	if ((rc = pkg_id(s, r->normalized_name, NULL, &id)) < 0)
 		goto done;
 	if (s->collecting_root)
 		s->pk[id].direct = true;
-	if ((rc = add_dep(s, id, &cur, shown)) < 0)
+	if ((rc = add_dep(s, id, &cur, shown, false)) < 0)
 		goto done;
 	for (size_t i = 0; i < r->n_extras; i++) {
-		if ((rc = pkg_id(s, r->normalized_name, r->extras[i], &id)) < 0 || (rc = add_dep(s, id, &cur, shown)) < 0)
+		if ((rc = pkg_id(s, r->normalized_name, r->extras[i], &id)) < 0 || (rc = add_dep(s, id, &cur, shown, false)) < 0)
 			goto done;
 	}
 done:
@@ -706,7 +692,7 @@ static void hint_projects(dl_py_session *s)
 {
 	for (size_t i = 0; i < s->ndeps; i++) {
 		pkg *b = &s->pk[s->pk[s->deps[i].pkg].base];
-		if (b->hinted)
+		if (b->hinted || s->deps[i].constraint)
 			continue;
 		b->hinted = true;
 		if (s->src.prefetch_project != NULL && !b->loaded)
@@ -745,6 +731,15 @@ static int compute_deps(dl_py_session *s, uint32_t id, size_t index, bool *avail
 			dl_range_clear(&range);
 		}
 		s->collecting_root = false;
+		/* constraints: on the root, as limits that select nothing */
+		for (size_t i = 0; i < s->ncons && rc == 0; i++) {
+			bool on = true;
+			uint32_t cid;
+			if ((rc = marker_holds(s, s->cons[i].r->marker, NULL, 0, &on)) < 0 || !on)
+				continue;
+			if ((rc = pkg_id(s, s->cons[i].name, NULL, &cid)) == 0)
+				rc = add_dep(s, cid, &s->cons[i].range, NULL, true);
+		}
 		return rc;
 	}
 	if (id >= s->npk)
@@ -778,7 +773,7 @@ static int compute_deps(dl_py_session *s, uint32_t id, size_t index, bool *avail
 	dl_range_init(&exact);
 	rc = dl_range_exact(&exact, &b->offered[index]);
 	if (rc == 0)
-		rc = add_dep(s, bid, &exact, NULL);
+		rc = add_dep(s, bid, &exact, NULL, false);
 	dl_range_clear(&exact);
 	const char *const ex[1] = {extra};
 	for (size_t i = 0; i < rs->nreqs && rc == 0; i++) {
