@@ -1,0 +1,326 @@
+/*
+ * bench_resolve.c - the Python resolution layer and the PubGrub core on the
+ * resolvelib PyPI snapshots, from an in-memory source.
+ *
+ * Usage: bench_resolve SHARED_DIR [REPEATS]   (default 5)
+ *
+ * Two kinds of case:
+ *   case/<name>      every resolvelib case, its requested requirements as
+ *                    the root (CPython 3.8 on Linux);
+ *   all/<snapshot>   for each of the six PyPI snapshots, a large root set:
+ *                    every project of the snapshot whose newest release
+ *                    resolves on its own (found in an untimed pre-pass),
+ *                    required by bare name all at once.  This is the
+ *                    "all projects whose latest version resolves" choice:
+ *                    it is much larger than any listed case (hundreds of
+ *                    roots instead of a dozen) and exercises backtracking
+ *                    across the whole snapshot.
+ * Each line gives the median wall time of REPEATS resolutions (after one
+ * warm-up), the decisions and conflicts, the pins, and the peak heap of one
+ * resolution counted by an allocator installed through the dl allocator
+ * hook (everything the resolver and solver allocate; the source, built
+ * before, is not counted).  Loading the snapshot is not timed.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "deeplock/pyresolve.h"
+#include "deeplock/requirement.h"
+#include "deeplock/resolvelib.h"
+
+/* ---- a counting allocator ----------------------------------------------- */
+
+static size_t live_bytes, peak_bytes;
+
+typedef union hdr {
+	size_t size;
+	max_align_t align;
+} hdr;
+
+static void *count_malloc(size_t size, void *ctx)
+{
+	(void)ctx;
+	hdr *h = malloc(sizeof(hdr) + size);
+	if (h == NULL)
+		return NULL;
+	h->size = size;
+	live_bytes += size;
+	if (live_bytes > peak_bytes)
+		peak_bytes = live_bytes;
+	return h + 1;
+}
+
+static void count_free(void *p, void *ctx)
+{
+	(void)ctx;
+	if (p == NULL)
+		return;
+	hdr *h = (hdr *)p - 1;
+	live_bytes -= h->size;
+	free(h);
+}
+
+static void *count_realloc(void *p, size_t size, void *ctx)
+{
+	if (p == NULL)
+		return count_malloc(size, ctx);
+	hdr *h = (hdr *)p - 1;
+	size_t old = h->size;
+	hdr *n = realloc(h, sizeof(hdr) + size);
+	if (n == NULL)
+		return NULL;
+	n->size = size;
+	live_bytes = live_bytes - old + size;
+	if (live_bytes > peak_bytes)
+		peak_bytes = live_bytes;
+	return n + 1;
+}
+
+static const dl_allocator COUNTING = {count_malloc, count_realloc, count_free, NULL};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "bench_resolve: cannot open %s\n", path);
+		exit(1);
+	}
+	size_t cap = 1 << 20, n = 0, got;
+	char *buf = malloc(cap);
+	while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap)
+			buf = realloc(buf, cap *= 2);
+	}
+	fclose(f);
+	if (buf == NULL)
+		exit(1);
+	*len = n;
+	return buf;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_resolve: %s: %s\n", what, dl_error_last()->message);
+	exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static dl_py_target target;
+
+/* One resolution of `reqs` over `ms`; the result is the caller's. */
+static dl_py_result *resolve(dl_py_memsource *ms, dl_requirement **reqs, size_t n)
+{
+	dl_py_options o = DL_PY_OPTIONS_INIT;
+	o.target = &target;
+	o.requirements = (const dl_requirement *const *)reqs;
+	o.nrequirements = n;
+	dl_py_source src;
+	dl_py_memsource_source(ms, &src);
+	dl_py_result *r = NULL;
+	if (dl_py_resolve(&r, &src, &o) != 0)
+		die("resolving");
+	return r;
+}
+
+/* Time `reqs` (median of `repeats` after a warm-up), then count one
+ * resolution's peak heap, and print a line. */
+static void run(const char *label, dl_py_memsource *ms, dl_requirement **reqs, size_t n, int repeats)
+{
+	dl_py_result_free(resolve(ms, reqs, n)); /* warm-up */
+	double *t = calloc((size_t)repeats, sizeof(double));
+	for (int i = 0; i < repeats; i++) {
+		double t0 = now();
+		dl_py_result_free(resolve(ms, reqs, n));
+		t[i] = now() - t0;
+	}
+	qsort(t, (size_t)repeats, sizeof(double), cmp_double);
+	live_bytes = peak_bytes = 0;
+	dl_allocator_set(&COUNTING);
+	dl_py_result *r = resolve(ms, reqs, n);
+	size_t peak = peak_bytes;
+	bool solved = r->solved;
+	size_t pins = r->npins, dec = r->stats.decisions, con = r->stats.conflicts;
+	dl_py_result_free(r);
+	dl_allocator_set(NULL);
+	printf("%-34s roots %4zu  %-8s pins %4zu  decisions %5zu  conflicts %4zu  median %8.2f ms  peak %6.2f MiB\n",
+	       label, n, solved ? "solved" : "conflict", pins, dec, con, t[repeats / 2] * 1e3,
+	       (double)peak / (1024.0 * 1024.0));
+	free(t);
+}
+
+/* Snapshots loaded once. */
+static struct {
+	char *name;
+	dl_py_memsource *ms;
+} snaps[32];
+static size_t nsnaps;
+
+static dl_py_memsource *snapshot(const char *shared, const char *name)
+{
+	for (size_t i = 0; i < nsnaps; i++) {
+		if (strcmp(snaps[i].name, name) == 0)
+			return snaps[i].ms;
+	}
+	char path[8192];
+	snprintf(path, sizeof(path), "%s/data/resolvelib/index/%s.json", shared, name);
+	size_t len = 0;
+	char *data = read_file(path, &len);
+	dl_py_memsource *ms = NULL;
+	if (dl_resolvelib_index_load(&ms, data, len, name) != 0)
+		die(name);
+	free(data);
+	snaps[nsnaps].name = strdup(name);
+	snaps[nsnaps].ms = ms;
+	nsnaps++;
+	return ms;
+}
+
+static char **list_json(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "bench_resolve: cannot open %s\n", dir);
+		exit(1);
+	}
+	char **names = calloc(256, sizeof(char *));
+	*n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && *n < 256) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+			names[(*n)++] = strndup(e->d_name, l - 5);
+	}
+	closedir(d);
+	qsort(names, *n, sizeof(char *), cmp_str);
+	return names;
+}
+
+/* The newest release of a project (by version). */
+static const dl_py_release *newest(const dl_py_project *p)
+{
+	const dl_py_release *best = NULL;
+	for (size_t i = 0; i < p->nreleases; i++) {
+		if (dl_version_is_prerelease(&p->releases[i].version))
+			continue;
+		if (best == NULL || dl_version_cmp(&p->releases[i].version, &best->version) > 0)
+			best = &p->releases[i];
+	}
+	return best;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: bench_resolve SHARED_DIR [REPEATS]\n");
+		return 2;
+	}
+	const char *shared = argv[1];
+	int repeats = argc > 2 ? atoi(argv[2]) : 5; /* checksrc: bench argument, not library input */
+	if (repeats < 1)
+		repeats = 1;
+	if (dl_resolvelib_target(&target) != 0)
+		die("target");
+
+	char dir[8192];
+	snprintf(dir, sizeof(dir), "%s/data/resolvelib/case", shared);
+	size_t ncases = 0;
+	char **cases = list_json(dir, &ncases);
+	for (size_t c = 0; c < ncases; c++) {
+		char path[16384];
+		snprintf(path, sizeof(path), "%s/%s.json", dir, cases[c]);
+		size_t len = 0;
+		char *data = read_file(path, &len);
+		dl_resolvelib_case *rc = NULL;
+		if (dl_resolvelib_case_load(&rc, data, len, cases[c]) != 0)
+			die(cases[c]);
+		free(data);
+		dl_py_memsource *ms = snapshot(shared, rc->index);
+		dl_requirement **reqs = calloc(rc->nrequested + 1, sizeof(*reqs));
+		for (size_t i = 0; i < rc->nrequested; i++) {
+			if (dl_requirement_parse(&reqs[i], rc->requested[i], strlen(rc->requested[i])) != 0)
+				die(rc->requested[i]);
+		}
+		char label[256];
+		snprintf(label, sizeof(label), "case/%s", cases[c]);
+		run(label, ms, reqs, rc->nrequested, repeats);
+		for (size_t i = 0; i < rc->nrequested; i++)
+			dl_requirement_free(reqs[i]);
+		free(reqs);
+		dl_resolvelib_case_free(rc);
+		free(cases[c]);
+	}
+	free(cases);
+
+	snprintf(dir, sizeof(dir), "%s/data/resolvelib/index", shared);
+	size_t nidx = 0;
+	char **idx = list_json(dir, &nidx);
+	for (size_t k = 0; k < nidx; k++) {
+		if (strncmp(idx[k], "pypi-", 5) != 0) {
+			free(idx[k]);
+			continue;
+		}
+		dl_py_memsource *ms = snapshot(shared, idx[k]);
+		size_t np = dl_py_memsource_count(ms), n = 0;
+		dl_requirement **reqs = calloc(np + 1, sizeof(*reqs));
+		for (size_t i = 0; i < np; i++) {
+			const char *name = dl_py_memsource_name(ms, i);
+			const dl_py_release *r = newest(dl_py_memsource_project(ms, name));
+			if (r == NULL)
+				continue;
+			char text[512];
+			snprintf(text, sizeof(text), "%s==%s", name, r->version_text);
+			dl_requirement *pin = NULL;
+			if (dl_requirement_parse(&pin, text, strlen(text)) != 0) {
+				dl_error_clear();
+				continue;
+			}
+			dl_py_result *res = resolve(ms, &pin, 1);
+			bool ok = res->solved;
+			dl_py_result_free(res);
+			dl_requirement_free(pin);
+			if (ok && dl_requirement_parse(&reqs[n], name, strlen(name)) == 0)
+				n++;
+		}
+		char label[256];
+		snprintf(label, sizeof(label), "all/%s", idx[k]);
+		run(label, ms, reqs, n, repeats);
+		for (size_t i = 0; i < n; i++)
+			dl_requirement_free(reqs[i]);
+		free(reqs);
+		free(idx[k]);
+	}
+	free(idx);
+	for (size_t i = 0; i < nsnaps; i++) {
+		dl_py_memsource_free(snaps[i].ms);
+		free(snaps[i].name);
+	}
+	dl_py_target_clear(&target);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("process maxrss %.1f MiB (all six snapshots loaded)\n", (double)ru.ru_maxrss / 1024.0);
+	return 0;
+}
