@@ -66,6 +66,9 @@ typedef struct pkgstate {
 	bool loaded;
 	const dl_version *versions;
 	size_t nversions;
+	uint32_t gen;         /* bumped whenever acc changes */
+	uint32_t counted_gen; /* gen + 1 when `count` is current, else 0 */
+	size_t count;         /* candidates inside acc (decide's priority) */
 	size_t *sorted; /* candidate indices in ascending version order */
 	size_t *rank;   /* position of each candidate in `sorted` */
 } pkgstate;
@@ -265,6 +268,7 @@ static int push_assign(dl_solver *s, term *t, int64_t cause, size_t vindex)
 	}
 	ps->acc = acc;
 	ps->has_acc = true;
+	ps->gen++;
 	if (cause < 0) {
 		ps->decided = true;
 		ps->vindex = vindex;
@@ -285,6 +289,7 @@ static int backtrack(dl_solver *s, uint32_t level)
 			term_clear(&ps->acc);
 			ps->has_acc = false;
 		}
+		ps->gen++;
 		term_clear(&a->t);
 		s->nas--;
 	}
@@ -673,6 +678,8 @@ static int run_range(const pkgstate *ps, size_t lo, size_t hi, dl_range *out)
 	dl_range_clear(&full);
 	dl_range_clear(&tmp);
 	dl_range_clear(&part);
+	if (rc < 0)
+		dl_range_clear(out); /* nothing for the caller to release */
 	return rc;
 }
 
@@ -696,6 +703,8 @@ static int candidate_range(const dl_solver *s, uint32_t pkg, size_t vi, dl_range
 		dl_range_clear(out);
 		rc = dl_range_exact(out, v);
 	}
+	if (rc < 0)
+		dl_range_clear(out);
 	return rc;
 }
 
@@ -779,9 +788,18 @@ static int decide(dl_solver *s, uint32_t *next)
 			continue;
 		if ((rc = load_versions(s, p)) < 0)
 			return rc;
-		size_t count = 0;
-		for (size_t i = 0; i < ps->nversions; i++)
-			count += dl_range_contains(&ps->acc.range, &ps->versions[i]);
+		ps = &s->pk[p];
+		/* the count only changes with the package's term, so it is kept
+		 * between decisions (counting dominated solving time on
+		 * snapshots with thousands of versions) */
+		if (ps->counted_gen != ps->gen + 1) {
+			size_t count = 0;
+			for (size_t i = 0; i < ps->nversions; i++)
+				count += dl_range_contains(&ps->acc.range, &ps->versions[i]);
+			ps->count = count;
+			ps->counted_gen = ps->gen + 1;
+		}
+		size_t count = ps->count;
 		if (count < best_count) {
 			best_count = count;
 			best = p;
@@ -830,12 +848,18 @@ static int decide(dl_solver *s, uint32_t *next)
 		return 0;
 	}
 	bool conflict = false;
+	dl_range cand;
+	dl_range_init(&cand);
+	if (ndeps > 0 && (rc = candidate_range(s, best, vi, &cand)) < 0)
+		return rc;
 	for (size_t d = 0; d < ndeps; d++) {
 		if (deps[d].pkg == best)
 			continue; /* a self-dependency says nothing new */
 		term *t = dl_calloc(2, sizeof(term));
-		if (t == NULL)
+		if (t == NULL) {
+			dl_range_clear(&cand);
 			return dl_error_oom();
+		}
 		t[0].pkg = best;
 		t[0].positive = true;
 		dl_range_init(&t[0].range);
@@ -845,21 +869,22 @@ static int decide(dl_solver *s, uint32_t *next)
 		 * positive term on the complement, which holds only when the
 		 * package is selected there */
 		t[1].positive = deps[d].constraint;
-		if ((rc = candidate_range(s, best, vi, &t[0].range)) < 0 ||
+		if ((rc = dl_range_copy(&t[0].range, &cand)) < 0 ||
 		    (rc = deps[d].constraint ? dl_range_complement(&t[1].range, deps[d].range)
-		                             : dl_range_copy(&t[1].range, deps[d].range)) < 0) {
+		                             : dl_range_copy(&t[1].range, deps[d].range)) < 0 ||
+		    (rc = merge_dependency(s, t)) < 0) {
 			free_terms(t, 2);
+			dl_range_clear(&cand);
 			return rc;
 		}
-		if ((rc = merge_dependency(s, t)) < 0) {
-			free_terms(t, 2);
+		if ((rc = add_incompat(s, t, 2, C_DEPENDENCY, 0, 0, NULL, &id)) < 0) {
+			dl_range_clear(&cand);
 			return rc;
 		}
-		if ((rc = add_incompat(s, t, 2, C_DEPENDENCY, 0, 0, NULL, &id)) < 0)
-			return rc;
 		if (relation(s, &s->ics[id].terms[1]) == R_SATISFIED)
 			conflict = true;
 	}
+	dl_range_clear(&cand);
 	if (!conflict) {
 		term dt;
 		dt.pkg = best;
