@@ -252,9 +252,16 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *shared = argv[1];
-	int repeats = argc > 2 ? atoi(argv[2]) : 5; /* checksrc: bench argument, not library input */
-	if (repeats < 1)
-		repeats = 1;
+	int repeats = 5;
+	if (argc > 2) {
+		char *end = NULL;
+		long v = strtol(argv[2], &end, 10);
+		if (end == argv[2] || *end != '\0' || v < 1 || v > 1000) {
+			fprintf(stderr, "bench_resolve: REPEATS must be 1..1000\n");
+			return 2;
+		}
+		repeats = (int)v;
+	}
 	if (dl_resolvelib_target(&target) != 0)
 		die("target");
 
