@@ -151,8 +151,8 @@ static void test_prerelease_modes(void **state)
 	assert_string_equal(solve(ms, "a>=2.0b1"), "a==2.0b1");
 	/* a transitive pre-release request does not opt in */
 	assert_string_equal(solve(ms, "c"),
-	                    "UNSAT: (1) Because c ==1.0 depends on a >=2.0b1 and no versions of a match >=2.0b1, c ==1.0 "
-	                    "cannot be used.\n(2) Because c ==1.0 cannot be used (1) and the requirements include c, the "
+	                    "UNSAT: (1) Because c ==1.0 depends on a >=2.0b1 and no versions of a match >=2.0b1 (2.0b1 "
+	                    "is a pre-release: name one in the requirements or allow them), c ==1.0 cannot be used.\n(2) Because c ==1.0 cannot be used (1) and the requirements include c, the "
 	                    "requirements cannot be satisfied.\n");
 	/* but a constraint naming one does */
 	assert_string_equal(solve_with(ms, "c", &o, "a>=2.0b1", NULL), "a==2.0b1 c==1.0");
@@ -160,13 +160,14 @@ static void test_prerelease_modes(void **state)
 	assert_string_equal(solve_with(ms, "a & b", &o, NULL, NULL), "a==2.0b1 b==1.0a1");
 	o.prereleases = DL_PY_PRE_DISALLOW;
 	assert_string_equal(solve_with(ms, "a & b", &o, NULL, NULL),
-	                    "UNSAT: (1) Because there are no versions of b and the requirements include b, the "
-	                    "requirements cannot be satisfied.\n");
+	                    "UNSAT: (1) Because there are no versions of b (1.0a1 is a pre-release; pre-releases are "
+	                    "disallowed) and the requirements include b, the requirements cannot be satisfied.\n");
 	o.prereleases = DL_PY_PRE_IF_NECESSARY;
 	assert_string_equal(solve_with(ms, "a & b", &o, NULL, NULL), "a==1.0 b==1.0a1");
 	assert_string_equal(solve_with(ms, "a>=2.0b1", &o, NULL, NULL),
-	                    "UNSAT: (1) Because no versions of a match >=2.0b1 and the requirements include a >=2.0b1, "
-	                    "the requirements cannot be satisfied.\n");
+	                    "UNSAT: (1) Because no versions of a match >=2.0b1 (2.0b1 is a pre-release: name one in "
+	                    "the requirements or allow them) and the requirements include a >=2.0b1, the requirements "
+	                    "cannot be satisfied.\n");
 	dl_py_memsource_free(ms);
 }
 
@@ -247,8 +248,8 @@ static void test_yanked(void **state)
 	assert_string_equal(solve(ms, "a==2.0"), "a==2.0");
 	assert_string_equal(solve(ms, "a===2.0"), "a==2.0");
 	assert_string_equal(solve(ms, "a>=2"),
-	                    "UNSAT: (1) Because no versions of a match >=2 and the requirements include a >=2, the "
-	                    "requirements cannot be satisfied.\n");
+	                    "UNSAT: (1) Because no versions of a match >=2 (2.0 is yanked) and the requirements include "
+	                    "a >=2, the requirements cannot be satisfied.\n");
 	assert_string_equal(solve_with(ms, "a", &o, "a==2.0", NULL), "a==2.0");
 	dl_py_memsource_free(ms);
 

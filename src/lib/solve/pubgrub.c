@@ -46,7 +46,7 @@ typedef struct incompat {
 	uint32_t nterms;
 	uint8_t cause;
 	uint32_t c1, c2;    /* causes of a derived incompatibility */
-	const char *reason; /* C_UNAVAILABLE: borrowed from the provider */
+	const char *reason; /* C_UNAVAILABLE, C_NO_VERSIONS: borrowed from the provider */
 } incompat;
 
 typedef struct assign {
@@ -820,7 +820,8 @@ static int decide(dl_solver *s, uint32_t *next)
 		term *t = NULL;
 		if ((rc = single_term(&t, best, true, &ps->acc.range, NULL)) < 0)
 			return rc;
-		if ((rc = add_incompat(s, t, 1, C_NO_VERSIONS, 0, 0, NULL, &id)) < 0)
+		const char *note = s->p.no_versions != NULL ? s->p.no_versions(s->p.ctx, best, &t->range) : NULL;
+		if ((rc = add_incompat(s, t, 1, C_NO_VERSIONS, 0, 0, note, &id)) < 0)
 			return rc;
 		*next = best;
 		return 0;
@@ -1109,6 +1110,8 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 			dl_buf_printf(out, "no versions of %s match ", name0);
 			range_text(s, ic->terms[0].pkg, &ic->terms[0].range, out);
 		}
+		if (ic->reason != NULL)
+			dl_buf_printf(out, " (%s)", ic->reason);
 		return;
 	case C_UNAVAILABLE:
 		term_text(s, &ic->terms[0], false, out);

@@ -824,12 +824,64 @@ static int prov_deps(void *ctx, uint32_t id, size_t index, const dl_solver_dep *
 	return 0;
 }
 
+/* Why the releases inside `range` were not offered: up to three of them
+ * named with the policy that left each out, so "no versions of a match
+ * >1.0" can say "(2.0 is yanked)". */
+static const char *prov_no_versions(void *ctx, uint32_t id, const dl_range *range)
+{
+	dl_py_session *s = ctx;
+	if (id == 0 || id >= s->npk)
+		return NULL;
+	const pkg *b = &s->pk[s->pk[id].base];
+	if (!b->loaded || b->proj == NULL)
+		return NULL;
+	/* two groups: yanked releases, then pre-releases */
+	dl_buf part[2];
+	size_t count[2] = {0, 0};
+	dl_buf_init(&part[0], 4096);
+	dl_buf_init(&part[1], 4096);
+	for (size_t k = 0; k < b->proj->nreleases; k++) {
+		const dl_py_release *r = &b->proj->releases[k];
+		if (!dl_range_contains(range, &r->version))
+			continue;
+		bool offered = false;
+		for (size_t i = 0; i < b->noffered && !offered; i++)
+			offered = b->offered_idx[i] == k;
+		if (offered)
+			continue;
+		int g = release_yanked(r) ? 0 : 1;
+		if (count[g] < 3)
+			dl_buf_printf(&part[g], "%s%s", count[g] ? ", " : "", r->version_text);
+		count[g]++;
+	}
+	dl_buf out;
+	dl_buf_init(&out, 8192);
+	static const char *const what[2][2] = {{"is yanked", "are yanked"}, {"is a pre-release", "are pre-releases"}};
+	for (int g = 0; g < 2; g++) {
+		if (count[g] == 0)
+			continue;
+		dl_buf_printf(&out, "%s%s", out.len ? "; " : "", dl_buf_cstr(&part[g]));
+		if (count[g] > 3)
+			dl_buf_printf(&out, " and %zu more", count[g] - 3);
+		dl_buf_printf(&out, " %s", what[g][count[g] > 1]);
+	}
+	if (count[1] > 0)
+		dl_buf_puts(&out, s->o->prereleases == DL_PY_PRE_DISALLOW ? "; pre-releases are disallowed"
+		                                                          : ": name one in the requirements or allow them");
+	const char *note = out.len > 0 && !out.failed ? dl_arena_strndup(s->arena, dl_buf_cstr(&out), out.len) : NULL;
+	dl_buf_free(&part[0]);
+	dl_buf_free(&part[1]);
+	dl_buf_free(&out);
+	return note; /* a failed allocation just loses the note */
+}
+
 void dl_py_session_provider(dl_py_session *s, dl_solver_provider *out)
 {
 	out->ctx = s;
 	out->name = prov_name;
 	out->versions = prov_versions;
 	out->dependencies = prov_deps;
+	out->no_versions = prov_no_versions;
 }
 
 /* ---- sessions ----------------------------------------------------------- */

@@ -642,6 +642,7 @@ void dl_scenario_provider(dl_scenario *sc, dl_solver_provider *out)
 		out->name = no_name;
 		out->versions = no_versions;
 		out->dependencies = no_deps;
+		out->no_versions = NULL;
 		return;
 	}
 	dl_py_session_provider(sc->session, out);
