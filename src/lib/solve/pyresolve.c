@@ -629,14 +629,36 @@ static int marker_holds(const dl_py_session *s, const dl_marker *m, const char *
 	return 0;
 }
 
+/* `===T` is string identity (PEP 440), which a range cannot say: the
+ * range holds the version T parses to, so keep it only when some release
+ * of the project is written exactly T (ASCII case aside).  This needs the
+ * project's releases now, so it may block; `===` is rare enough. */
+static int arbitrary_equality(dl_py_session *s, const dl_requirement *r, uint32_t id, dl_range *cur)
+{
+	for (size_t i = 0; i < r->specifier->count; i++) {
+		const dl_spec *sp = &r->specifier->specs[i];
+		if (sp->op != DL_SPEC_ARBITRARY)
+			continue;
+		int rc = load_project(s, id);
+		if (rc < 0)
+			return rc;
+		const dl_py_project *p = s->pk[id].proj;
+		bool found = false;
+		for (size_t k = 0; p != NULL && k < p->nreleases && !found; k++)
+			found = dl_slice_ieq(p->releases[k].version_text, strlen(p->releases[k].version_text), sp->text);
+		if (!found)
+			dl_range_clear(cur); /* the empty set */
+	}
+	return 0;
+}
+
 /* Add the dependencies of requirement `r` (range `range`): the project
  * and one virtual package per extra. */
 static int add_one(dl_py_session *s, const dl_requirement *r, const dl_range *range, const dl_requirement *shown)
 {
 	int rc = 0;
-	dl_range cur, tmp;
+	dl_range cur;
 	dl_range_init(&cur);
-	dl_range_init(&tmp);
 	if ((rc = dl_range_copy(&cur, range)) < 0)
 		goto done;
 	uint32_t id;
@@ -644,6 +666,8 @@ static int add_one(dl_py_session *s, const dl_requirement *r, const dl_range *ra
 		goto done;
 	if (s->collecting_root)
 		s->pk[id].direct = true;
+	if ((rc = arbitrary_equality(s, r, id, &cur)) < 0)
+		goto done;
 	if ((rc = add_dep(s, id, &cur, shown, false)) < 0)
 		goto done;
 	for (size_t i = 0; i < r->n_extras; i++) {
@@ -652,7 +676,6 @@ static int add_one(dl_py_session *s, const dl_requirement *r, const dl_range *ra
 	}
 done:
 	dl_range_clear(&cur);
-	dl_range_clear(&tmp);
 	return rc;
 }
 
