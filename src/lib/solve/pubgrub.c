@@ -66,6 +66,7 @@ typedef struct pkgstate {
 	bool loaded;
 	const dl_version *versions;
 	size_t nversions;
+	bool dirty;           /* backtrack: acc must be rebuilt */
 	uint32_t gen;         /* bumped whenever acc changes */
 	uint32_t counted_gen; /* gen + 1 when `count` is current, else 0 */
 	size_t count;         /* candidates inside acc (decide's priority) */
@@ -289,32 +290,34 @@ static int backtrack(dl_solver *s, uint32_t level)
 			term_clear(&ps->acc);
 			ps->has_acc = false;
 		}
+		ps->dirty = true;
 		ps->gen++;
 		term_clear(&a->t);
 		s->nas--;
 	}
 	s->level = level;
-	/* recompute the accumulated terms of packages left without one */
-	for (size_t p = 0; p < s->npk; p++) {
-		pkgstate *ps = &s->pk[p];
-		if (ps->has_acc)
+	/* rebuild the accumulated terms of the packages just touched, in one
+	 * pass over what is left (not one pass per package: a backjump on a
+	 * large universe would cost packages x assignments) */
+	int rc = 0;
+	for (size_t i = 0; i < s->nas && rc == 0; i++) {
+		pkgstate *ps = &s->pk[s->as[i].t.pkg];
+		if (!ps->dirty)
 			continue;
-		for (size_t i = 0; i < s->nas; i++) {
-			if (s->as[i].t.pkg != p)
-				continue;
-			term acc;
-			int rc = ps->has_acc ? term_intersect(&acc, &ps->acc, &s->as[i].t) : term_copy(&acc, &s->as[i].t);
-			if (rc < 0) {
-				term_clear(&acc);
-				return rc;
-			}
-			if (ps->has_acc)
-				term_clear(&ps->acc);
-			ps->acc = acc;
-			ps->has_acc = true;
+		term acc;
+		rc = ps->has_acc ? term_intersect(&acc, &ps->acc, &s->as[i].t) : term_copy(&acc, &s->as[i].t);
+		if (rc < 0) {
+			term_clear(&acc);
+			break;
 		}
+		if (ps->has_acc)
+			term_clear(&ps->acc);
+		ps->acc = acc;
+		ps->has_acc = true;
 	}
-	return 0;
+	for (size_t p = 0; p < s->npk; p++)
+		s->pk[p].dirty = false;
+	return rc;
 }
 
 /* ---- unit propagation and conflict resolution --------------------------- */
