@@ -293,6 +293,33 @@ static void test_universe(void **state)
 	dl_scenario_free(sc);
 }
 
+/* The raw provider, for callers that drive the solver themselves. */
+static void test_provider(void **state)
+{
+	(void)state;
+	dl_scenario *sc = NULL;
+	assert_int_equal(dl_scenario_load(&sc, UNIVERSE, strlen(UNIVERSE), "mini.toml"), 0);
+	dl_solver_provider prov;
+	dl_scenario_provider(sc, &prov);
+	dl_solver *s = NULL;
+	bool solved = false;
+	assert_int_equal(dl_solver_new(&s, &prov), 0);
+	assert_int_equal(dl_solver_solve(s, &solved), 0);
+	assert_true(solved);
+	/* a, b, d, e, f and the virtual a[x] */
+	assert_int_equal(dl_solver_selected_count(s), 6);
+	bool saw_extra = false;
+	for (size_t i = 0; i < dl_solver_selected_count(s); i++) {
+		uint32_t pkg;
+		size_t idx;
+		dl_solver_selected(s, i, &pkg, &idx);
+		saw_extra = saw_extra || strcmp(prov.name(prov.ctx, pkg), "a[x]") == 0;
+	}
+	assert_true(saw_extra);
+	dl_solver_free(s);
+	dl_scenario_free(sc);
+}
+
 static void test_unsatisfiable_explained(void **state)
 {
 	(void)state;
@@ -404,6 +431,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_universe),
 		cmocka_unit_test(test_unsatisfiable_explained),
+		cmocka_unit_test(test_provider),
 		cmocka_unit_test(test_wrong_pins_and_skip),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_alloc_failures),

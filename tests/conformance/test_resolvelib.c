@@ -336,10 +336,39 @@ static void test_load_errors(void **state)
 	assert_ptr_equal(c, (dl_resolvelib_case *)1);
 }
 
+static int load_small(void *ctx)
+{
+	(void)ctx;
+	static const char idx[] = "{\"a\": {\"1.0\": {\"dependencies\": [\"b>=1; extra == 'x'\"]}},"
+	                          " \"b\": {\"1.0\": {\"dependencies\": []}, \"2.0\": {\"dependencies\": {}}}}";
+	static const char cas[] = "{\"index\": \"i\", \"requested\": [\"a[x]\"], \"resolved\": {\"a\": \"1.0\","
+	                          " \"B\": {\"version\": \"2.0\"}}}";
+	dl_py_memsource *ms = NULL;
+	dl_resolvelib_case *c = NULL;
+	int rc = dl_resolvelib_index_load(&ms, idx, strlen(idx), "i");
+	if (rc == 0)
+		rc = dl_resolvelib_case_load(&c, cas, strlen(cas), "c");
+	if (rc == 0 && (c->nresolved != 2 || strcmp(c->resolved[1].name, "b") != 0 ||
+	                dl_py_memsource_project(ms, "b")->nreleases != 2))
+		rc = DL_ERROR;
+	dl_resolvelib_case_free(c);
+	dl_py_memsource_free(ms);
+	return rc;
+}
+
+/* Every dl allocation of the loaders failing in turn (jansson's own
+ * allocations do not go through the hook). */
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	dltest_each_alloc_failure(load_small, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_conflict_explained),
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_every_case),
