@@ -72,6 +72,8 @@ typedef struct pkgstate {
 	size_t count;         /* candidates inside acc (decide's priority) */
 	size_t *sorted; /* candidate indices in ascending version order */
 	size_t *rank;   /* position of each candidate in `sorted` */
+	uint32_t *dep_first; /* per candidate: its first dependency incompatibility, */
+	uint32_t *dep_count; /* and how many; UINT32_MAX when not asked yet */
 } pkgstate;
 
 struct dl_solver {
@@ -630,12 +632,19 @@ static int load_versions(dl_solver *s, uint32_t pkg)
 	size_t n = ps->nversions;
 	vref *tmp = dl_calloc(n + 1, sizeof(*tmp));
 	size_t *sorted = dl_calloc(n + 1, sizeof(size_t)), *rank = dl_calloc(n + 1, sizeof(size_t));
-	if (tmp == NULL || sorted == NULL || rank == NULL) {
+	uint32_t *dep_first = dl_calloc(n + 1, sizeof(uint32_t)), *dep_count = dl_calloc(n + 1, sizeof(uint32_t));
+	if (tmp == NULL || sorted == NULL || rank == NULL || dep_first == NULL || dep_count == NULL) {
 		dl_free(tmp);
 		dl_free(sorted);
 		dl_free(rank);
+		dl_free(dep_first);
+		dl_free(dep_count);
 		return dl_error_oom();
 	}
+	for (size_t i = 0; i < n; i++)
+		dep_first[i] = UINT32_MAX;
+	ps->dep_first = dep_first;
+	ps->dep_count = dep_count;
 	for (size_t i = 0; i < n; i++)
 		tmp[i] = (vref){&ps->versions[i], i};
 	qsort(tmp, n, sizeof(*tmp), cmp_vref);
@@ -777,6 +786,25 @@ static int merge_dependency(dl_solver *s, term *t)
 	return 0;
 }
 
+/* Decide `pkg` at candidate `vi`: a new decision level. */
+static int push_decision(dl_solver *s, uint32_t pkg, size_t vi)
+{
+	term dt;
+	dt.pkg = pkg;
+	dt.positive = true;
+	dl_range_init(&dt.range);
+	/* the decision itself stays exact: a gap holds versions that are not
+	 * candidates, and a decided package's term must leave no room for
+	 * them or a later requirement could be only partly decided ("a in
+	 * (1, 3)" against "a != 2") */
+	int rc = dl_range_exact(&dt.range, &s->pk[pkg].versions[vi]);
+	if (rc < 0)
+		return rc;
+	s->level++;
+	s->stats.decisions++;
+	return push_assign(s, &dt, -1, vi);
+}
+
 /* Choose the next package and version.  *next is the package to propagate
  * from, or UINT32_MAX when every package is decided (solved). */
 static int decide(dl_solver *s, uint32_t *next)
@@ -829,6 +857,16 @@ static int decide(dl_solver *s, uint32_t *next)
 		*next = best;
 		return 0;
 	}
+	if (ps->dep_first != NULL && ps->dep_first[vi] != UINT32_MAX) {
+		/* decided before and undone by a backjump: its dependencies are
+		 * already incompatibilities, so only look for a conflict (asking
+		 * again would add every one of them a second time) */
+		bool conflict = false;
+		for (uint32_t k = 0; k < ps->dep_count[vi] && !conflict; k++)
+			conflict = relation(s, &s->ics[ps->dep_first[vi] + k].terms[1]) == R_SATISFIED;
+		*next = best;
+		return conflict ? 0 : push_decision(s, best, vi);
+	}
 	const dl_solver_dep *deps = NULL;
 	size_t ndeps = 0;
 	bool available = true;
@@ -852,6 +890,7 @@ static int decide(dl_solver *s, uint32_t *next)
 		return 0;
 	}
 	bool conflict = false;
+	uint32_t first_dep = (uint32_t)s->nics;
 	dl_range cand;
 	dl_range_init(&cand);
 	if (ndeps > 0 && (rc = candidate_range(s, best, vi, &cand)) < 0)
@@ -889,22 +928,11 @@ static int decide(dl_solver *s, uint32_t *next)
 			conflict = true;
 	}
 	dl_range_clear(&cand);
-	if (!conflict) {
-		term dt;
-		dt.pkg = best;
-		dt.positive = true;
-		dl_range_init(&dt.range);
-		/* the decision itself stays exact: a gap holds versions that are
-		 * not candidates, and a decided package's term must leave no
-		 * room for them or a later requirement could be only partly
-		 * decided ("a in (1, 3)" against "a != 2") */
-		if ((rc = dl_range_exact(&dt.range, &s->pk[best].versions[vi])) < 0)
-			return rc;
-		s->level++;
-		s->stats.decisions++;
-		if ((rc = push_assign(s, &dt, -1, vi)) < 0)
-			return rc;
-	}
+	ps = &s->pk[best];
+	ps->dep_first[vi] = first_dep;
+	ps->dep_count[vi] = (uint32_t)(s->nics - first_dep);
+	if (!conflict && (rc = push_decision(s, best, vi)) < 0)
+		return rc;
 	*next = best;
 	return 0;
 }
@@ -941,6 +969,8 @@ void dl_solver_free(dl_solver *s)
 		dl_free(s->pk[i].ics);
 		dl_free(s->pk[i].sorted);
 		dl_free(s->pk[i].rank);
+		dl_free(s->pk[i].dep_first);
+		dl_free(s->pk[i].dep_count);
 		if (s->pk[i].has_acc)
 			term_clear(&s->pk[i].acc);
 	}
