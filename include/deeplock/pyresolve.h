@@ -244,7 +244,7 @@ typedef struct dl_py_stats {
 	size_t conflicts;
 	size_t projects;    /* projects asked of the source */
 	size_t metadata;    /* metadata asked of the source */
-	double seconds;     /* wall time of the solve */
+	double seconds;     /* wall time of dl_py_resolve (0 through a session) */
 } dl_py_stats;
 
 typedef struct dl_py_result {
