@@ -27,6 +27,14 @@
  * small on packages with hundreds of releases, and explanations short:
  * when a range is exactly such a union of candidate gaps it is printed as
  * the candidates it holds ("==1.0", ">=1.2, <=1.4").
+ *
+ * Work a backjump would repeat is kept: each package's count of candidates
+ * inside its term (the decision priority) until the term changes, and each
+ * candidate's dependency incompatibilities, which a candidate decided again
+ * only checks for a conflict.  A dependency equal to one of a neighbouring
+ * candidate widens that incompatibility instead of adding another.  A
+ * provider's "constraint" dependency is the positive term "dep outside R",
+ * which forbids those versions without ever selecting dep.
  */
 #include <stdlib.h>
 #include <string.h>
