@@ -1,27 +1,89 @@
 /*
- * bench_resolve.c - the resolver on real PyPI dependency snapshots, with the
- * in-memory Python-rules provider (no index, no network).
+ * bench_resolve.c - the Python resolution layer and the PubGrub core on the
+ * resolvelib PyPI snapshots, from an in-memory source.
  *
- * Usage: bench_resolve SHARED_DIR [RUNS [FILTER]]  (FILTER: only rows whose label contains it)
- * For every case of SHARED_DIR/data/resolvelib/case, and for each of the six
- * snapshots a large root set (every project named by that snapshot's cases:
- * their requested projects and every project of their expected solutions,
- * each asked for without a version constraint), it loads the universe,
- * resolves it RUNS times (default 7) and prints a Markdown table: median
- * time of one resolution, decisions, conflicts, pins, and the peak of the
- * library's live heap during one load + resolve (counted through the
- * allocator hook; jansson's JSON parse of the snapshot is not included).
+ * Usage: bench_resolve SHARED_DIR [REPEATS]   (default 5)
+ *
+ * Two kinds of case:
+ *   case/<name>      every resolvelib case, its requested requirements as
+ *                    the root (CPython 3.8 on Linux);
+ *   all/<snapshot>   for each of the six PyPI snapshots, a large root set:
+ *                    every project of the snapshot whose newest release
+ *                    resolves on its own (found in an untimed pre-pass),
+ *                    required by bare name all at once.  This is the
+ *                    "all projects whose latest version resolves" choice:
+ *                    it is much larger than any listed case (hundreds of
+ *                    roots instead of a dozen) and exercises backtracking
+ *                    across the whole snapshot.
+ * Each line gives the median wall time and the median CPU time of the
+ * thread over REPEATS resolutions (after one warm-up; on a shared machine
+ * the CPU time is the steadier number), the decisions and conflicts, the pins, and the peak heap of one
+ * resolution counted by an allocator installed through the dl allocator
+ * hook (everything the resolver and solver allocate; the source, built
+ * before, is not counted).  Loading the snapshot is not timed.
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
-#include <jansson.h>
+#include "deeplock/pyresolve.h"
+#include "deeplock/requirement.h"
+#include "deeplock/resolvelib.h"
 
-#include "deeplock/common.h"
-#include "deeplock/scenario.h"
+/* ---- a counting allocator ----------------------------------------------- */
+
+static size_t live_bytes, peak_bytes;
+
+typedef union hdr {
+	size_t size;
+	max_align_t align;
+} hdr;
+
+static void *count_malloc(size_t size, void *ctx)
+{
+	(void)ctx;
+	hdr *h = malloc(sizeof(hdr) + size);
+	if (h == NULL)
+		return NULL;
+	h->size = size;
+	live_bytes += size;
+	if (live_bytes > peak_bytes)
+		peak_bytes = live_bytes;
+	return h + 1;
+}
+
+static void count_free(void *p, void *ctx)
+{
+	(void)ctx;
+	if (p == NULL)
+		return;
+	hdr *h = (hdr *)p - 1;
+	live_bytes -= h->size;
+	free(h);
+}
+
+static void *count_realloc(void *p, size_t size, void *ctx)
+{
+	if (p == NULL)
+		return count_malloc(size, ctx);
+	hdr *h = (hdr *)p - 1;
+	size_t old = h->size;
+	hdr *n = realloc(h, sizeof(hdr) + size);
+	if (n == NULL)
+		return NULL;
+	n->size = size;
+	live_bytes = live_bytes - old + size;
+	if (live_bytes > peak_bytes)
+		peak_bytes = live_bytes;
+	return n + 1;
+}
+
+static const dl_allocator COUNTING = {count_malloc, count_realloc, count_free, NULL};
+
+/* ---- helpers ------------------------------------------------------------ */
 
 static double now(void)
 {
@@ -30,225 +92,255 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* A counting allocator: a size header before each block. */
-static size_t live, peak;
-
-static void *cm(size_t n, void *ctx)
+/* CPU time of this thread: steadier than wall time on a shared machine. */
+static double cpu_now(void)
 {
-	(void)ctx;
-	size_t *p = malloc(n + 16);
-	if (p == NULL)
-		return NULL;
-	*p = n;
-	live += n;
-	if (live > peak)
-		peak = live;
-	return (char *)p + 16;
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void cf(void *ptr, void *ctx)
-{
-	(void)ctx;
-	if (ptr == NULL)
-		return;
-	size_t *p = (size_t *)((char *)ptr - 16);
-	live -= *p;
-	free(p);
-}
-
-static void *cr(void *ptr, size_t n, void *ctx)
-{
-	if (ptr == NULL)
-		return cm(n, ctx);
-	size_t *p = (size_t *)((char *)ptr - 16);
-	size_t old = *p;
-	size_t *q = realloc(p, n + 16);
-	if (q == NULL)
-		return NULL;
-	*q = n;
-	live = live - old + n;
-	if (live > peak)
-		peak = live;
-	return (char *)q + 16;
-}
-
-static char *slurp(const char *path, size_t *len)
+static char *read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	char *b = malloc((size_t)n + 1);
-	if (b == NULL || fread(b, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(b);
-		return NULL;
+	if (f == NULL) {
+		fprintf(stderr, "bench_resolve: cannot open %s\n", path);
+		exit(1);
+	}
+	size_t cap = 1 << 20, n = 0, got;
+	char *buf = malloc(cap);
+	while (buf != NULL && (got = fread(buf + n, 1, cap - n, f)) > 0) {
+		n += got;
+		if (n == cap)
+			buf = realloc(buf, cap *= 2);
 	}
 	fclose(f);
-	b[n] = '\0';
-	*len = (size_t)n;
-	return b;
+	if (buf == NULL)
+		exit(1);
+	*len = n;
+	return buf;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_resolve: %s: %s\n", what, dl_error_last()->message);
+	exit(1);
 }
 
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
+	return (x > y) - (x < y);
 }
 
-/* Run one universe: returns 0 and prints a table row. */
-static const char *filter;
-
-static int run(const char *label, const char *index, size_t ilen, const char *cas, size_t clen, int runs)
+static int cmp_str(const void *a, const void *b)
 {
-	if (filter != NULL && strstr(label, filter) == NULL)
-		return 0;
-	double *t = calloc((size_t)runs, sizeof(double));
-	size_t decisions = 0, conflicts = 0, pins = 0, mem = 0;
-	int sat = -1;
-	for (int r = 0; r < runs; r++) {
-		live = peak = 0;
-		dl_scenario *sc = NULL;
-		if (dl_scenario_load_resolvelib(&sc, index, ilen, cas, clen, label, NULL) != 0) {
-			fprintf(stderr, "%s: %s\n", label, dl_error_last()->message);
-			free(t);
-			return 1;
-		}
-		const dl_scenario_outcome *o = NULL;
-		double t0 = now();
-		int rc = dl_scenario_resolve(sc, &o);
-		t[r] = now() - t0;
-		if (rc != 0) {
-			fprintf(stderr, "%s: %s\n", label, dl_error_last()->message);
-			dl_scenario_free(sc);
-			free(t);
-			return 1;
-		}
-		dl_solver_stats st = dl_scenario_last_stats(sc);
-		decisions = st.decisions;
-		conflicts = st.conflicts;
-		pins = o->n_packages;
-		sat = o->satisfiable;
-		dl_scenario_free(sc);
-		if (peak > mem)
-			mem = peak;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static dl_py_target target;
+
+/* One resolution of `reqs` over `ms`; the result is the caller's. */
+static dl_py_result *resolve(dl_py_memsource *ms, dl_requirement **reqs, size_t n)
+{
+	dl_py_options o = DL_PY_OPTIONS_INIT;
+	o.target = &target;
+	o.requirements = (const dl_requirement *const *)reqs;
+	o.nrequirements = n;
+	dl_py_source src;
+	dl_py_memsource_source(ms, &src);
+	dl_py_result *r = NULL;
+	if (dl_py_resolve(&r, &src, &o) != 0)
+		die("resolving");
+	return r;
+}
+
+/* Time `reqs` (median of `repeats` after a warm-up), then count one
+ * resolution's peak heap, and print a line. */
+static void run(const char *label, dl_py_memsource *ms, dl_requirement **reqs, size_t n, int repeats)
+{
+	dl_py_result_free(resolve(ms, reqs, n)); /* warm-up */
+	double *t = calloc((size_t)repeats, sizeof(double)), *c = calloc((size_t)repeats, sizeof(double));
+	for (int i = 0; i < repeats; i++) {
+		double t0 = now(), c0 = cpu_now();
+		dl_py_result_free(resolve(ms, reqs, n));
+		t[i] = now() - t0;
+		c[i] = cpu_now() - c0;
 	}
-	qsort(t, (size_t)runs, sizeof(double), cmp_double);
-	printf("| %s | %.2f ms | %zu | %zu | %zu | %s | %.1f MiB |\n", label, t[runs / 2] * 1000, decisions, conflicts,
-	       pins, sat ? "yes" : "no (explained)", (double)mem / (1 << 20));
+	qsort(t, (size_t)repeats, sizeof(double), cmp_double);
+	qsort(c, (size_t)repeats, sizeof(double), cmp_double);
+	live_bytes = peak_bytes = 0;
+	dl_allocator_set(&COUNTING);
+	dl_py_result *r = resolve(ms, reqs, n);
+	size_t peak = peak_bytes;
+	bool solved = r->solved;
+	size_t pins = r->npins, dec = r->stats.decisions, con = r->stats.conflicts;
+	dl_py_result_free(r);
+	dl_allocator_set(NULL);
+	printf("%-34s roots %4zu  %-8s pins %4zu  decisions %5zu  conflicts %4zu  wall %7.2f ms  cpu %7.2f ms  "
+	       "peak %6.2f MiB\n",
+	       label, n, solved ? "solved" : "conflict", pins, dec, con, t[repeats / 2] * 1e3, c[repeats / 2] * 1e3,
+	       (double)peak / (1024.0 * 1024.0));
 	free(t);
-	return 0;
+	free(c);
+}
+
+/* Snapshots loaded once. */
+static struct {
+	char *name;
+	dl_py_memsource *ms;
+} snaps[32];
+static size_t nsnaps;
+
+static dl_py_memsource *snapshot(const char *shared, const char *name)
+{
+	for (size_t i = 0; i < nsnaps; i++) {
+		if (strcmp(snaps[i].name, name) == 0)
+			return snaps[i].ms;
+	}
+	char path[8192];
+	snprintf(path, sizeof(path), "%s/data/resolvelib/index/%s.json", shared, name);
+	size_t len = 0;
+	char *data = read_file(path, &len);
+	dl_py_memsource *ms = NULL;
+	if (dl_resolvelib_index_load(&ms, data, len, name) != 0)
+		die(name);
+	free(data);
+	snaps[nsnaps].name = strdup(name);
+	snaps[nsnaps].ms = ms;
+	nsnaps++;
+	return ms;
+}
+
+static char **list_json(const char *dir, size_t *n)
+{
+	DIR *d = opendir(dir);
+	if (d == NULL) {
+		fprintf(stderr, "bench_resolve: cannot open %s\n", dir);
+		exit(1);
+	}
+	char **names = calloc(256, sizeof(char *));
+	*n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && *n < 256) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+			names[(*n)++] = strndup(e->d_name, l - 5);
+	}
+	closedir(d);
+	qsort(names, *n, sizeof(char *), cmp_str);
+	return names;
+}
+
+/* The newest release of a project (by version). */
+static const dl_py_release *newest(const dl_py_project *p)
+{
+	const dl_py_release *best = NULL;
+	for (size_t i = 0; i < p->nreleases; i++) {
+		if (dl_version_is_prerelease(&p->releases[i].version))
+			continue;
+		if (best == NULL || dl_version_cmp(&p->releases[i].version, &best->version) > 0)
+			best = &p->releases[i];
+	}
+	return best;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: bench_resolve SHARED_DIR [RUNS]\n");
+		fprintf(stderr, "usage: bench_resolve SHARED_DIR [REPEATS]\n");
 		return 2;
 	}
-	int runs = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 7;
-	if (runs < 1)
-		runs = 1;
-	filter = argc > 3 ? argv[3] : NULL;
-	dl_allocator a = {cm, cr, cf, NULL};
-	dl_allocator_set(&a);
-	char dir[4096], path[8192];
-	snprintf(dir, sizeof dir, "%s/data/resolvelib", argv[1]);
-	snprintf(path, sizeof path, "%s/case", dir);
-	DIR *d = opendir(path);
-	if (d == NULL) {
-		fprintf(stderr, "bench_resolve: cannot open %s\n", path);
-		return 1;
+	const char *shared = argv[1];
+	int repeats = 5;
+	if (argc > 2) {
+		char *end = NULL;
+		long v = strtol(argv[2], &end, 10);
+		if (end == argv[2] || *end != '\0' || v < 1 || v > 1000) {
+			fprintf(stderr, "bench_resolve: REPEATS must be 1..1000\n");
+			return 2;
+		}
+		repeats = (int)v;
 	}
-	char *names[64];
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL && n < 64)
-		if (strstr(e->d_name, ".json") != NULL)
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	for (size_t i = 0; i + 1 < n; i++)
-		for (size_t j = i + 1; j < n; j++)
-			if (strcmp(names[i], names[j]) > 0) {
-				char *x = names[i];
-				names[i] = names[j];
-				names[j] = x;
-			}
-	/* Roots per snapshot, gathered from its cases. */
-	json_t *roots = json_object();
-	printf("Median of %d runs of one resolution; memory is the peak live heap of the library during one load and "
-	       "resolve.\n\n",
-	       runs);
-	printf("| case | resolve | decisions | conflicts | pins | satisfiable | peak memory |\n|---|---|---|---|---|---|---|\n");
-	int rc = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		size_t clen = 0, ilen = 0;
-		snprintf(path, sizeof path, "%s/case/%s", dir, names[i]);
-		char *cas = slurp(path, &clen);
-		json_t *cj = cas != NULL ? json_loadb(cas, clen, 0, NULL) : NULL;
-		const char *idx = json_string_value(json_object_get(cj, "index"));
-		if (idx == NULL) {
-			fprintf(stderr, "bench_resolve: %s has no index\n", names[i]);
-			return 1;
+	if (dl_resolvelib_target(&target) != 0)
+		die("target");
+
+	char dir[8192];
+	snprintf(dir, sizeof(dir), "%s/data/resolvelib/case", shared);
+	size_t ncases = 0;
+	char **cases = list_json(dir, &ncases);
+	for (size_t c = 0; c < ncases; c++) {
+		char path[16384];
+		snprintf(path, sizeof(path), "%s/%s.json", dir, cases[c]);
+		size_t len = 0;
+		char *data = read_file(path, &len);
+		dl_resolvelib_case *rc = NULL;
+		if (dl_resolvelib_case_load(&rc, data, len, cases[c]) != 0)
+			die(cases[c]);
+		free(data);
+		dl_py_memsource *ms = snapshot(shared, rc->index);
+		dl_requirement **reqs = calloc(rc->nrequested + 1, sizeof(*reqs));
+		for (size_t i = 0; i < rc->nrequested; i++) {
+			if (dl_requirement_parse(&reqs[i], rc->requested[i], strlen(rc->requested[i])) != 0)
+				die(rc->requested[i]);
 		}
-		snprintf(path, sizeof path, "%s/index/%s.json", dir, idx);
-		char *index = slurp(path, &ilen);
-		if (index == NULL) {
-			fprintf(stderr, "bench_resolve: cannot read %s\n", path);
-			return 1;
-		}
-		rc = run(names[i], index, ilen, cas, clen, runs);
-		if (strncmp(idx, "pypi-", 5) == 0) {
-			json_t *set = json_object_get(roots, idx);
-			if (set == NULL) {
-				set = json_object();
-				json_object_set_new(roots, idx, set);
-			}
-			json_t *req = json_object_get(cj, "requested");
-			for (size_t k = 0; k < json_array_size(req); k++) {
-				/* the project name of each request, no constraint */
-				char buf[256];
-				snprintf(buf, sizeof buf, "%s", json_string_value(json_array_get(req, k)));
-				buf[strcspn(buf, " <>=!~;[(")] = '\0';
-				json_object_set_new(set, buf, json_true());
-			}
-			const char *pn;
-			json_t *pv;
-			json_object_foreach(json_object_get(cj, "resolved"), pn, pv) json_object_set_new(set, pn, json_true());
-		}
-		json_decref(cj);
-		free(index);
-		free(cas);
-		free(names[i]);
-	}
-	printf("\nLarge root sets: every project named by the snapshot's cases, unconstrained.\n\n");
-	printf("| snapshot (roots) | resolve | decisions | conflicts | pins | satisfiable | peak memory |\n"
-	       "|---|---|---|---|---|---|---|\n");
-	const char *idx;
-	json_t *set;
-	json_object_foreach(roots, idx, set)
-	{
-		if (rc != 0)
-			break;
-		json_t *req = json_array();
-		const char *pn;
-		json_t *pv;
-		json_object_foreach(set, pn, pv) json_array_append_new(req, json_string(pn));
-		json_t *cj = json_pack("{s:o,s:{}}", "requested", req, "resolved");
-		char *cas = json_dumps(cj, 0);
-		size_t ilen = 0;
-		snprintf(path, sizeof path, "%s/index/%s.json", dir, idx);
-		char *index = slurp(path, &ilen);
 		char label[256];
-		snprintf(label, sizeof label, "%s (%zu)", idx + 5, json_object_size(set));
-		rc = run(label, index, ilen, cas, strlen(cas), runs);
-		free(cas);
-		free(index);
-		json_decref(cj);
+		snprintf(label, sizeof(label), "case/%s", cases[c]);
+		run(label, ms, reqs, rc->nrequested, repeats);
+		for (size_t i = 0; i < rc->nrequested; i++)
+			dl_requirement_free(reqs[i]);
+		free(reqs);
+		dl_resolvelib_case_free(rc);
+		free(cases[c]);
 	}
-	json_decref(roots);
-	dl_allocator_set(NULL);
-	return rc;
+	free(cases);
+
+	snprintf(dir, sizeof(dir), "%s/data/resolvelib/index", shared);
+	size_t nidx = 0;
+	char **idx = list_json(dir, &nidx);
+	for (size_t k = 0; k < nidx; k++) {
+		if (strncmp(idx[k], "pypi-", 5) != 0) {
+			free(idx[k]);
+			continue;
+		}
+		dl_py_memsource *ms = snapshot(shared, idx[k]);
+		size_t np = dl_py_memsource_count(ms), n = 0;
+		dl_requirement **reqs = calloc(np + 1, sizeof(*reqs));
+		for (size_t i = 0; i < np; i++) {
+			const char *name = dl_py_memsource_name(ms, i);
+			const dl_py_release *r = newest(dl_py_memsource_project(ms, name));
+			if (r == NULL)
+				continue;
+			char text[512];
+			snprintf(text, sizeof(text), "%s==%s", name, r->version_text);
+			dl_requirement *pin = NULL;
+			if (dl_requirement_parse(&pin, text, strlen(text)) != 0) {
+				dl_error_clear();
+				continue;
+			}
+			dl_py_result *res = resolve(ms, &pin, 1);
+			bool ok = res->solved;
+			dl_py_result_free(res);
+			dl_requirement_free(pin);
+			if (ok && dl_requirement_parse(&reqs[n], name, strlen(name)) == 0)
+				n++;
+		}
+		char label[256];
+		snprintf(label, sizeof(label), "all/%s", idx[k]);
+		run(label, ms, reqs, n, repeats);
+		for (size_t i = 0; i < n; i++)
+			dl_requirement_free(reqs[i]);
+		free(reqs);
+		free(idx[k]);
+	}
+	free(idx);
+	for (size_t i = 0; i < nsnaps; i++) {
+		dl_py_memsource_free(snaps[i].ms);
+		free(snaps[i].name);
+	}
+	dl_py_target_clear(&target);
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("process maxrss %.1f MiB (all six snapshots loaded)\n", (double)ru.ru_maxrss / 1024.0);
+	return 0;
 }

@@ -5,36 +5,26 @@
  * universe (names, versions, their requirements, extras, requires-python,
  * which distributions exist, yanked flags), the root requirements, the
  * target Python and resolver options, and the expected outcome.  This
- * module reads one into memory, offers it to the solver through a
- * dl_solver_provider that applies Python's candidate rules, resolves, and
+ * module reads one into an in-memory source (pyresolve.h) shaped the way an
+ * index would show it, resolves it with the Python resolution layer, and
  * compares the answer with the expectation.  It is the resolver's
- * conformance harness and its first real provider; it does no I/O.
+ * conformance harness; it does no I/O.
  *
- * The provider's rules (what a real index-backed provider will also do):
- *   - names are PEP 503-normalised; candidates are offered newest first;
+ * The rules are the layer's (see pyresolve.h); what is particular to
+ * scenarios:
  *   - the target Python is resolver_options.python, else environment.python,
- *     else 3.12 ("X.Y" means X.Y.0); a candidate whose requires-python has a
- *     lower bound above it is unusable (upper bounds are ignored, as uv
- *     does, since they are almost always wrong);
- *   - yanked versions are offered only when a root requirement pins that
- *     very version with `==` (or `===`);
- *   - pre-releases are offered when resolver_options.prereleases is true,
- *     when a root requirement on the package names a pre-release, or when
- *     the package has nothing but pre-releases (uv's "if-necessary-or-
- *     explicit"); a pre-release named only by a transitive requirement does
- *     not opt in;
- *   - markers are evaluated for CPython on Linux x86_64 at the target
- *     Python;
- *   - `a[x]` is a virtual package "a[x]" with a's versions, each depending
- *     on `a ==V` and on the extra's requirements (the `extras` table and the
- *     requirements whose marker tests `extra`); an extra that a version does
- *     not define adds nothing (it is not an error);
- *   - a candidate is usable when it has an sdist (not under no_build) or a
- *     wheel (not under no_binary) with a tag the target supports (CPython
- *     X.Y on manylinux x86_64, glibc 2.28 unless python_platform names
- *     another manylinux); an unusable or Python-incompatible candidate is
- *     reported to the solver as unavailable with a reason, so explanations
- *     say why.
+ *     else 3.12 ("X.Y" means X.Y.0), CPython on Linux x86_64 with the
+ *     manylinux_2_28 tags unless python_platform names another x86_64
+ *     manylinux;
+ *   - each version becomes a release with an sdist (unless `sdist = false`)
+ *     and wheels (unless `wheel = false`): one per `wheel_tags` entry, else
+ *     a py3-none-any wheel; its requires_python goes on every file and on
+ *     the metadata; `yanked` yanks the release;
+ *   - `requires` are Requires-Dist lines, and each `extras.x` entry a line
+ *     whose marker also requires `extra == "x"`;
+ *   - resolver_options.prereleases = true is the "allow" mode (else uv's
+ *     default), no_build is only-binary and no_binary is no-binary (true
+ *     means :all:).
  * Scenarios that need a universal (multi-environment, forking) resolution
  * (resolver_options.universal or required_environments) are skipped.
  */
@@ -86,24 +76,7 @@ typedef struct dl_scenario_outcome {
 int dl_scenario_load(dl_scenario **out, const char *data, size_t len, const char *source);
 void dl_scenario_free(dl_scenario *sc);
 
-/*
- * Load a resolvelib test case instead (../shared/data/resolvelib): `index`
- * is the JSON universe {name: {version: {"dependencies": [PEP 508]}}} and
- * `case_json` the case {"requested": [...], "resolved": {name: V or
- * {"version": V}} or "conflicted": ...}; an empty "resolved" means
- * satisfiable with no pins to compare.  The target is CPython 3.8 on Linux x86_64
- * (the data's own assumption); every version offers a universal wheel.
- * Versions that are not PEP 440 are left out (counted in *skipped when it
- * is not NULL); a version's dependencies are parsed when the resolver
- * first asks for them (most versions of a snapshot never are), and those
- * that do not parse are left out then.  Errors: DL_EPARSE for JSON of the wrong shape (naming the
- * key), DL_ENOMEM.
- */
-int dl_scenario_load_resolvelib(dl_scenario **out, const char *index, size_t index_len, const char *case_json,
-                                size_t case_len, const char *source, size_t *skipped);
 
-/* Solver statistics of the last dl_scenario_resolve. */
-dl_solver_stats dl_scenario_last_stats(const dl_scenario *sc);
 
 /* The scenario's name (the file's `name`, "" when absent).  Borrowed. */
 const char *dl_scenario_name(const dl_scenario *sc);
@@ -117,9 +90,11 @@ const char *dl_scenario_target_python(const dl_scenario *sc);
 
 /*
  * Fill *out with a provider over the scenario's universe (package 0 is the
- * root; other ids are assigned as packages are met).  The provider borrows
- * `sc`, which must outlive every solver that uses it; one solver at a time.
- * The names it returns live as long as `sc`.
+ * root; other ids are assigned as packages are met): a fresh pyresolve
+ * session owned by `sc`, replacing the one an earlier call made (so one
+ * solver at a time, and `sc` must outlive it).  The names it returns live
+ * until the next call or dl_scenario_free.  When the session cannot be
+ * made (no memory) every callback of the provider fails with that error.
  */
 void dl_scenario_provider(dl_scenario *sc, dl_solver_provider *out);
 

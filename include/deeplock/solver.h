@@ -31,10 +31,13 @@ extern "C" {
 #endif
 
 /* One dependency of a candidate: `pkg` must be selected at a version in
- * `range`. */
+ * `range`.  With `constraint` set it is weaker: `pkg` need not be
+ * selected, but if it is, its version must lie in `range` (how the Python
+ * layer applies constraints without adding packages). */
 typedef struct dl_solver_dep {
 	uint32_t pkg;
 	const dl_range *range;
+	bool constraint;
 } dl_solver_dep;
 
 typedef struct dl_solver_provider {
@@ -51,6 +54,11 @@ typedef struct dl_solver_provider {
 	 * NULL) says why.  The array is borrowed until the next call. */
 	int (*dependencies)(void *ctx, uint32_t pkg, size_t index, const dl_solver_dep **out, size_t *n,
 	                    bool *available, const char **reason);
+	/* Optional (may be NULL): when no candidate of `pkg` lies in `range`,
+	 * a note saying why versions the user may expect there were left out
+	 * ("2.0 is yanked"), or NULL.  Borrowed; valid while the solver
+	 * lives.  Explanations print it after "no versions of pkg match R". */
+	const char *(*no_versions)(void *ctx, uint32_t pkg, const dl_range *range);
 } dl_solver_provider;
 
 typedef struct dl_solver dl_solver;

@@ -1,287 +1,377 @@
 /*
- * test_resolvelib.c - every case of ../shared/data/resolvelib resolved by
- * the PubGrub solver through the in-memory Python-rules provider.
+ * test_resolvelib.c - resolvelib's cases (../shared/data/resolvelib) resolved
+ * through the Python layer on the in-memory snapshots, for CPython 3.8 on
+ * Linux.
  *
- * Each answer is checked twice: against the index data itself (every
- * requested requirement and every pinned package's dependencies, markers
- * evaluated for CPython 3.8 on Linux, hold for the pins, and nothing is
- * pinned that nothing requires), and against the case's expected pins.  The
- * expected pins are one valid answer; where the solver's answer differs and
- * is still valid, the case is on the DIFFERS list below with the reason,
- * and the test asserts that the difference is exactly the listed one.  The
- * conflict case must be unsatisfiable with an explanation.
+ * Every answer is checked against the snapshot independently of the
+ * resolver: each pin's requirements whose markers hold (with the pin's
+ * activated extras) and the requested ones are satisfied by a pin at an
+ * admitted version with the extras asked for, nothing needed is missing,
+ * and every pin is required by something.  Then the pins are compared with
+ * the case's listed answer; where they differ, the DIFF table below says
+ * what differs and why ours is right (resolvelib's harness drops every
+ * dependency with a marker, and a listed answer is one valid answer, not
+ * the only one).  The conflict case must fail with an explanation that
+ * names the culprit.
  */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
-#include "deeplock/marker.h"
+#include "deeplock/pyresolve.h"
 #include "deeplock/requirement.h"
-#include "deeplock/scenario.h"
+#include "deeplock/resolvelib.h"
 #include "deeplock/specifier.h"
-#include "deeplock/version.h"
 #include "dltest.h"
 
-/* Cases whose valid answer differs from the expected pins, and how. */
+/* Documented differences from a case's listed pins: the exact text that
+ * describe_diff produces, and why. */
 static const struct {
 	const char *file;
-	const char *extra_pin; /* a package deeplock pins that the case leaves out */
+	const char *diff;
 	const char *why;
-} DIFFERS[] = {
-    {"chalice.json", "urllib3",
-     "botocore requires urllib3 on every Python but 3.4; resolvelib's harness drops dependencies with markers "
-     "(see ../shared/README.md), pip, pip-compile, PDM and Poetry all pin it"},
-    {NULL, NULL, NULL},
+} DIFF[] = {
+	{"chalice.json", "+urllib3 1.25.8",
+	 "botocore requires urllib3 on every Python but 3.4 (a marker); resolvelib's harness drops marked "
+	 "dependencies (see ../shared/README.md)"},
+	{"pyrex-1.9.8.json", "@conflict",
+	 "resolvelib lists no answer (its harness gives up after too many rounds); there is none: pyrax 1.9.8 "
+	 "needs python-novaclient 2.27.0 -> oslo.serialization -> msgpack-python, whose only release (0.5.0) "
+	 "needs msgpack >=0.5, and the snapshot has no msgpack release at all"},
+	{NULL, NULL, NULL},
 };
 
-static dl_marker_env *target_env(void)
+static const char *find_diff(const char *file)
 {
-	dl_marker_env *env = NULL;
-	assert_int_equal(dl_marker_env_new(&env), 0);
-	static const char *const kv[][2] = {
-	    {"python_version", "3.8"},        {"python_full_version", "3.8.0"}, {"os_name", "posix"},
-	    {"sys_platform", "linux"},        {"platform_system", "Linux"},     {"platform_machine", "x86_64"},
-	    {"implementation_name", "cpython"}, {"platform_python_implementation", "CPython"},
-	    {"platform_release", ""},         {"platform_version", ""},         {"implementation_version", "3.8.0"},
-	};
-	for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
-		assert_int_equal(dl_marker_env_set_by_name(env, kv[i][0], strlen(kv[i][0]), kv[i][1], strlen(kv[i][1])), 0);
-	return env;
-}
-
-static const char *pin_of(const dl_scenario_outcome *o, const char *name)
-{
-	for (size_t i = 0; i < o->n_packages; i++)
-		if (strcmp(o->packages[i].name, name) == 0)
-			return o->packages[i].version;
+	for (size_t i = 0; DIFF[i].file != NULL; i++) {
+		if (strcmp(DIFF[i].file, file) == 0)
+			return DIFF[i].diff;
+	}
 	return NULL;
 }
 
-/* Does requirement `s` (with the active extras) hold for the pins?  Adds
- * the requirement's name to `needed` when it applies. */
-static void check_req(const char *s, const char *const *extras, size_t nx, const dl_scenario_outcome *o,
-                      const dl_marker_env *env, json_t *needed, const char *who)
+static const dl_py_pin *find_pin(const dl_py_result *r, const char *name)
 {
-	dl_requirement *r = NULL;
-	if (dl_requirement_parse(&r, s, strlen(s)) != 0) {
-		dl_error_clear();
-		return; /* the loader leaves these out too */
+	for (size_t i = 0; i < r->npins; i++) {
+		if (strcmp(r->pins[i].name, name) == 0)
+			return &r->pins[i];
+	}
+	return NULL;
+}
+
+static bool has_extra(const dl_py_pin *p, const char *e)
+{
+	for (size_t i = 0; i < p->nextras; i++) {
+		if (strcmp(p->extras[i], e) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Check one requirement string against the pins; count failures. */
+static int check_req(const dl_py_target *t, const dl_py_result *r, const char *who, const char *text,
+                     const char *const *extras, size_t nx)
+{
+	dl_requirement *req = NULL;
+	if (dl_requirement_parse(&req, text, strlen(text)) != 0) {
+		printf("  %s: unparsable requirement '%s' (%s)\n", who, text, dl_error_last()->message);
+		return 1;
 	}
 	bool on = true;
-	assert_int_equal(dl_marker_evaluate_extras(r->marker, env, extras, nx, &on), 0);
+	int bad = 0;
+	if (dl_marker_evaluate_extras(req->marker, t->env, extras, nx, &on) != 0)
+		on = false; /* the resolver treats an undefined comparison the same way */
 	if (on) {
-		const char *v = pin_of(o, r->normalized_name);
-		if (v == NULL)
-			fail_msg("%s requires %s, which is not pinned", who, s);
-		if (!dl_specset_contains_text(r->specifier, v, strlen(v), 1))
-			fail_msg("%s requires %s, but %s is pinned at %s", who, s, r->normalized_name, v);
-		json_object_set_new(needed, r->normalized_name, json_true());
-		for (size_t e = 0; e < r->n_extras; e++) {
-			/* the extra's own requirements must hold too: checked by the
-			 * caller through the extras set of that package */
-			json_t *x = json_object_get(needed, "__extras__");
-			json_t *list = json_object_get(x, r->normalized_name);
-			if (list == NULL) {
-				list = json_array();
-				json_object_set_new(x, r->normalized_name, list);
+		const dl_py_pin *p = find_pin(r, req->normalized_name);
+		if (p == NULL) {
+			printf("  %s requires %s: not pinned\n", who, text);
+			bad++;
+		} else {
+			dl_version v;
+			assert_int_equal(dl_version_parse_into(&v, p->version, strlen(p->version)), 0);
+			if (!dl_specset_contains(req->specifier, &v, DL_PRERELEASES_ALLOW)) {
+				printf("  %s requires %s: pinned %s\n", who, text, p->version);
+				bad++;
 			}
-			json_array_append_new(list, json_string(r->extras[e]));
+			dl_version_clear(&v);
+			for (size_t i = 0; i < req->n_extras; i++) {
+				if (!has_extra(p, req->extras[i])) {
+					printf("  %s requires %s: extra %s not active\n", who, text, req->extras[i]);
+					bad++;
+				}
+			}
 		}
 	}
-	dl_requirement_free(r);
+	dl_requirement_free(req);
+	return bad;
 }
 
-static json_t *find_versions(json_t *index, const char *norm)
+/* The independent validity check. */
+static int validate(const dl_py_memsource *ms, const dl_py_target *t, const dl_resolvelib_case *c,
+                    const dl_py_result *r)
 {
-	const char *k;
-	json_t *v;
-	json_object_foreach(index, k, v)
-	{
-		char buf[256];
-		size_t n = strlen(k), j = 0;
-		for (size_t i = 0; i < n && j + 1 < sizeof buf; i++) {
-			char c = k[i];
-			if (c == '_' || c == '.' || c == '-') {
-				if (j > 0 && buf[j - 1] == '-')
-					continue;
-				c = '-';
-			}
-			buf[j++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	int bad = 0;
+	for (size_t i = 0; i < c->nrequested; i++)
+		bad += check_req(t, r, "the root", c->requested[i], NULL, 0);
+	for (size_t i = 0; i < r->npins; i++) {
+		const dl_py_pin *p = &r->pins[i];
+		const dl_py_project *proj = dl_py_memsource_project(ms, p->name);
+		assert_non_null(proj);
+		assert_true(p->release < proj->nreleases);
+		assert_string_equal(proj->releases[p->release].version_text, p->version);
+		const dl_py_meta *m = dl_py_memsource_meta(ms, p->name, p->release);
+		for (size_t k = 0; k < m->nrequires_dist; k++)
+			bad += check_req(t, r, p->name, m->requires_dist[k], p->extras, p->nextras);
+		if (p->nwhy == 0) {
+			printf("  %s is pinned but nothing requires it\n", p->name);
+			bad++;
 		}
-		buf[j] = '\0';
-		if (strcmp(buf, norm) == 0)
-			return v;
+		assert_true(p->has_wheel);
 	}
-	return NULL;
+	return bad;
 }
 
-/* Validate a satisfiable outcome against the raw index data. */
-static void validate(json_t *index, json_t *cas, const dl_scenario_outcome *o, const char *file)
+/* "+name version" for pins we add, "-name version" for listed pins we
+ * leave out, "~name listed->ours" for other versions; "" when equal. */
+static void describe_diff(const dl_resolvelib_case *c, const dl_py_result *r, dl_buf *out)
 {
-	dl_marker_env *env = target_env();
-	json_t *needed = json_object();
-	json_object_set_new(needed, "__extras__", json_object());
-	json_t *req = json_object_get(cas, "requested");
-	for (size_t i = 0; i < json_array_size(req); i++)
-		check_req(json_string_value(json_array_get(req, i)), NULL, 0, o, env, needed, "the case");
-	for (size_t i = 0; i < o->n_packages; i++) {
-		json_t *versions = find_versions(index, o->packages[i].name);
-		if (versions == NULL)
-			fail_msg("%s: %s is pinned but not in the index", file, o->packages[i].name);
-		json_t *info = NULL;
-		const char *vk;
-		json_t *vv;
-		json_object_foreach(versions, vk, vv)
-		{
-			dl_version a, b;
-			if (dl_version_parse_into(&a, vk, strlen(vk)) != 0) {
-				dl_error_clear();
-				continue;
-			}
-			assert_int_equal(dl_version_parse_into(&b, o->packages[i].version, strlen(o->packages[i].version)), 0);
-			if (dl_version_cmp(&a, &b) == 0)
-				info = vv;
-			dl_version_clear(&a);
-			dl_version_clear(&b);
+	for (size_t i = 0; i < c->nresolved; i++) {
+		const dl_py_pin *p = find_pin(r, c->resolved[i].name);
+		if (p == NULL) {
+			dl_buf_printf(out, "%s-%s %s", out->len ? " " : "", c->resolved[i].name, c->resolved[i].version);
+			continue;
 		}
-		if (info == NULL)
-			fail_msg("%s: %s %s is pinned but not in the index", file, o->packages[i].name, o->packages[i].version);
-		json_t *deps = json_object_get(info, "dependencies");
-		char who[300];
-		snprintf(who, sizeof who, "%s %s", o->packages[i].name, o->packages[i].version);
-		for (size_t d = 0; d < json_array_size(deps); d++)
-			check_req(json_string_value(json_array_get(deps, d)), NULL, 0, o, env, needed, who);
+		dl_version a, b;
+		assert_int_equal(dl_version_parse_into(&a, p->version, strlen(p->version)), 0);
+		assert_int_equal(dl_version_parse_into(&b, c->resolved[i].version, strlen(c->resolved[i].version)), 0);
+		if (dl_version_cmp(&a, &b) != 0)
+			dl_buf_printf(out, "%s~%s %s->%s", out->len ? " " : "", p->name, c->resolved[i].version, p->version);
+		dl_version_clear(&a);
+		dl_version_clear(&b);
 	}
-	/* Requested extras: their requirements hold too. */
-	json_t *ex = json_object_get(needed, "__extras__");
-	const char *pn;
-	json_t *list;
-	json_object_foreach(ex, pn, list)
-	{
-		const char *v = pin_of(o, pn);
-		json_t *versions = find_versions(index, pn);
-		json_t *info = NULL;
-		const char *vk;
-		json_t *vv;
-		json_object_foreach(versions, vk, vv)
-		{
-			if (dl_version_is_valid(vk, strlen(vk))) {
-				dl_version a, b;
-				assert_int_equal(dl_version_parse_into(&a, vk, strlen(vk)), 0);
-				assert_int_equal(dl_version_parse_into(&b, v, strlen(v)), 0);
-				if (dl_version_cmp(&a, &b) == 0)
-					info = vv;
-				dl_version_clear(&a);
-				dl_version_clear(&b);
+	for (size_t i = 0; i < r->npins; i++) {
+		bool listed = false;
+		for (size_t k = 0; k < c->nresolved && !listed; k++)
+			listed = strcmp(c->resolved[k].name, r->pins[i].name) == 0;
+		if (!listed)
+			dl_buf_printf(out, "%s+%s %s", out->len ? " " : "", r->pins[i].name, r->pins[i].version);
+	}
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int run_case(const char *root, const char *file, dl_py_result **res_out)
+{
+	char path[8192];
+	snprintf(path, sizeof(path), "%s/case/%s", root, file);
+	size_t len = 0;
+	char *data = dltest_read_file(path, &len);
+	assert_non_null(data);
+	dl_resolvelib_case *c = NULL;
+	if (dl_resolvelib_case_load(&c, data, len, file) != 0)
+		fail_msg("%s", dl_error_last()->message);
+	free(data);
+	snprintf(path, sizeof(path), "%s/index/%s.json", root, c->index);
+	data = dltest_read_file(path, &len);
+	assert_non_null(data);
+	dl_py_memsource *ms = NULL;
+	if (dl_resolvelib_index_load(&ms, data, len, c->index) != 0)
+		fail_msg("%s", dl_error_last()->message);
+	free(data);
+
+	dl_py_target t;
+	assert_int_equal(dl_resolvelib_target(&t), 0);
+	dl_requirement **reqs = calloc(c->nrequested + 1, sizeof(*reqs));
+	for (size_t i = 0; i < c->nrequested; i++)
+		assert_int_equal(dl_requirement_parse(&reqs[i], c->requested[i], strlen(c->requested[i])), 0);
+	dl_py_options o = DL_PY_OPTIONS_INIT;
+	o.target = &t;
+	o.requirements = (const dl_requirement *const *)reqs;
+	o.nrequirements = c->nrequested;
+	dl_py_source src;
+	dl_py_memsource_source(ms, &src);
+	dl_py_result *r = NULL;
+	if (dl_py_resolve(&r, &src, &o) != 0)
+		fail_msg("%s: %s", file, dl_error_last()->message);
+	int bad = 0;
+	if (c->conflicted) {
+		if (r->solved) {
+			printf("  %s: expected a conflict, got a resolution\n", file);
+			bad++;
+		} else {
+			for (size_t i = 0; i < c->nconflict_names; i++) {
+				if (strstr(r->explanation, c->conflict_names[i]) == NULL) {
+					printf("  %s: the explanation does not name %s:\n%s", file, c->conflict_names[i],
+					       r->explanation);
+					bad++;
+				}
 			}
 		}
-		assert_non_null(info);
-		json_t *deps = json_object_get(info, "dependencies");
-		for (size_t k = 0; k < json_array_size(list); k++) {
-			const char *extra = json_string_value(json_array_get(list, k));
-			for (size_t d = 0; d < json_array_size(deps); d++)
-				check_req(json_string_value(json_array_get(deps, d)), &extra, 1, o, env, needed, pn);
+	} else if (!r->solved) {
+		const char *doc = find_diff(file);
+		if (doc == NULL || strcmp(doc, "@conflict") != 0 ||
+		    strstr(r->explanation, "no versions of msgpack match >=0.5") == NULL) {
+			printf("  %s: no resolution:\n%s", file, r->explanation);
+			bad++;
 		}
+	} else {
+		bad += validate(ms, &t, c, r);
+		dl_buf d = DL_BUF_INIT;
+		describe_diff(c, r, &d);
+		const char *doc = find_diff(file);
+		const char *got = dl_buf_cstr(&d);
+		if (strcmp(got, doc != NULL ? doc : "") != 0) {
+			printf("  %s: differs from the listed answer: '%s' (documented: '%s')\n", file, got,
+			       doc != NULL ? doc : "");
+			bad++;
+		}
+		dl_buf_free(&d);
 	}
-	/* Nothing pinned that nothing requires. */
-	for (size_t i = 0; i < o->n_packages; i++)
-		if (json_object_get(needed, o->packages[i].name) == NULL)
-			fail_msg("%s: %s is pinned but nothing requires it", file, o->packages[i].name);
-	json_decref(needed);
-	dl_marker_env_free(env);
+	printf("%-32s %s, %zu pins, %zu decisions, %zu conflicts\n", file, r->solved ? "solved" : "conflict", r->npins,
+	       r->stats.decisions, r->stats.conflicts);
+	for (size_t i = 0; i < c->nrequested; i++)
+		dl_requirement_free(reqs[i]);
+	free(reqs);
+	if (res_out != NULL)
+		*res_out = r;
+	else
+		dl_py_result_free(r);
+	dl_py_target_clear(&t);
+	dl_py_memsource_free(ms);
+	dl_resolvelib_case_free(c);
+	return bad;
 }
 
 static void test_every_case(void **state)
 {
 	(void)state;
-	char root[1024];
-	snprintf(root, sizeof root, "%s/data/resolvelib", dltest_require_shared("data/resolvelib"));
-	char dir[1200];
-	snprintf(dir, sizeof dir, "%s/case", root);
+	const char *shared = dltest_require_shared("test_resolvelib");
+	char root[4096];
+	snprintf(root, sizeof(root), "%s/data/resolvelib", shared);
+	char dir[8192];
+	snprintf(dir, sizeof(dir), "%s/case", root);
 	DIR *d = opendir(dir);
 	assert_non_null(d);
+	char *names[64];
+	size_t n = 0;
 	struct dirent *e;
-	int n = 0, exact = 0, differs = 0, conflicts = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (strstr(e->d_name, ".json") == NULL)
-			continue;
-		size_t clen = 0, ilen = 0;
-		char *case_text = dltest_read_file(dltest_path(dir, e->d_name), &clen);
-		json_t *cas = json_loadb(case_text, clen, 0, NULL);
-		assert_non_null(cas);
-		char ipath[1600];
-		snprintf(ipath, sizeof ipath, "%s/index/%s.json", root, json_string_value(json_object_get(cas, "index")));
-		char *index_text = dltest_read_file(ipath, &ilen);
-		json_t *index = json_loadb(index_text, ilen, 0, NULL);
-		assert_non_null(index);
-		dl_scenario *sc = NULL;
-		size_t skipped = 0;
-		if (dl_scenario_load_resolvelib(&sc, index_text, ilen, case_text, clen, e->d_name, &skipped) != 0)
-			fail_msg("%s: %s", e->d_name, dl_error_last()->message);
-		const dl_scenario_outcome *o = NULL;
-		if (dl_scenario_resolve(sc, &o) != 0)
-			fail_msg("%s: %s", e->d_name, dl_error_last()->message);
-		dl_solver_stats st = dl_scenario_last_stats(sc);
-		printf("%-32s %-5s %3zu pins, %4zu decisions, %3zu conflicts, %zu skipped entries\n", e->d_name,
-		       o->status == DL_SCENARIO_PASS ? "exact" : "valid", o->n_packages, st.decisions, st.conflicts, skipped);
-		json_t *res0 = json_object_get(cas, "resolved");
-		if (strcmp(e->d_name, "pyrex-1.9.8.json") == 0) {
-			/* resolvelib's own harness gives up on this case (too many
-			 * rounds) and lists no pins; there is no solution: python-novaclient
-			 * 2.27.0 pins pbr below 2 while every usable oslo.serialization
-			 * needs pbr 2 or later.  The explanation must say so. */
-			assert_true(json_is_object(res0) && json_object_size(res0) == 0);
-			assert_false(o->satisfiable);
-			assert_non_null(strstr(o->explanation, "python-novaclient ==2.27.0 depends on pbr"));
-			assert_non_null(strstr(o->explanation, "oslo-serialization"));
-			conflicts++;
-		} else if (json_object_get(cas, "conflicted") != NULL) {
-			assert_false(o->satisfiable);
-			assert_non_null(o->explanation);
-			assert_non_null(strstr(o->explanation, "cannot be satisfied"));
-			conflicts++;
-		} else {
-			if (!o->satisfiable)
-				fail_msg("%s: unsatisfiable:\n%s", e->d_name, o->explanation);
-			validate(index, cas, o, e->d_name);
-			if (o->status == DL_SCENARIO_PASS) {
-				exact++;
-			} else {
-				size_t k = 0;
-				while (DIFFERS[k].file != NULL && strcmp(DIFFERS[k].file, e->d_name) != 0)
-					k++;
-				if (DIFFERS[k].file == NULL)
-					fail_msg("%s: valid but not the expected pins: %s", e->d_name, o->reason);
-				/* the difference is exactly the listed extra pin */
-				json_t *res = json_object_get(cas, "resolved");
-				assert_int_equal(o->n_packages, json_object_size(res) + 1);
-				assert_non_null(pin_of(o, DIFFERS[k].extra_pin));
-				assert_null(find_versions(res, DIFFERS[k].extra_pin));
-				differs++;
-			}
-		}
-		dl_scenario_free(sc);
-		json_decref(index);
-		json_decref(cas);
-		free(index_text);
-		free(case_text);
-		n++;
+	while ((e = readdir(d)) != NULL && n < 64) {
+		size_t l = strlen(e->d_name);
+		if (l > 5 && strcmp(e->d_name + l - 5, ".json") == 0)
+			names[n++] = strdup(e->d_name);
 	}
 	closedir(d);
-	printf("resolvelib: %d cases: %d exactly the expected pins, %d valid with a documented difference, %d "
-	       "unsatisfiable and explained\n",
-	       n, exact, differs, conflicts);
+	qsort(names, n, sizeof(char *), cmp_str);
 	assert_int_equal(n, 13);
-	assert_int_equal(differs, 1);
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		bad += run_case(root, names[i], NULL);
+		free(names[i]);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* The conflict case, sentence by sentence. */
+static void test_conflict_explained(void **state)
+{
+	(void)state;
+	const char *shared = dltest_require_shared("test_resolvelib");
+	char root[4096];
+	snprintf(root, sizeof(root), "%s/data/resolvelib", shared);
+	dl_py_result *r = NULL;
+	assert_int_equal(run_case(root, "different-extras.json", &r), 0);
+	assert_false(r->solved);
+	printf("%s", r->explanation);
+	assert_non_null(strstr(r->explanation, "no versions of markupsafe match >=0.23, dask[diagnostics] ==2.10.1 "
+	                                       "cannot be used."));
+	assert_non_null(strstr(r->explanation, "no versions of markupsafe match <0.23"));
+	assert_non_null(strstr(r->explanation, "jinja2 >=2.9 depends on markupsafe >=0.23"));
+	assert_non_null(strstr(r->explanation, "the requirements include dask[diagnostics] ==2.10.1"));
+	assert_non_null(strstr(r->explanation, "the requirements cannot be satisfied."));
+	dl_py_result_free(r);
+}
+
+/* Same input, same answer, twice. */
+static void test_deterministic(void **state)
+{
+	(void)state;
+	const char *shared = dltest_require_shared("test_resolvelib");
+	char root[4096];
+	snprintf(root, sizeof(root), "%s/data/resolvelib", shared);
+	dl_py_result *a = NULL, *b = NULL;
+	assert_int_equal(run_case(root, "cheroot.json", &a), 0);
+	assert_int_equal(run_case(root, "cheroot.json", &b), 0);
+	assert_int_equal(a->npins, b->npins);
+	for (size_t i = 0; i < a->npins; i++) {
+		assert_string_equal(a->pins[i].name, b->pins[i].name);
+		assert_string_equal(a->pins[i].version, b->pins[i].version);
+		assert_int_equal(a->pins[i].nwhy, b->pins[i].nwhy);
+	}
+	assert_int_equal(a->stats.decisions, b->stats.decisions);
+	dl_py_result_free(a);
+	dl_py_result_free(b);
+}
+
+static void test_load_errors(void **state)
+{
+	(void)state;
+	dl_py_memsource *ms = (dl_py_memsource *)1;
+	static const char nodeps[] = "{\"a\": {\"1\": {}}}";
+	assert_int_equal(dl_resolvelib_index_load(&ms, nodeps, strlen(nodeps), "x"), DL_EPARSE);
+	assert_string_equal(dl_error_last()->message, "x: a 1 needs a 'dependencies' array");
+	assert_int_equal(dl_resolvelib_index_load(&ms, "{\"a\": [", 7, "x"), DL_EPARSE);
+	assert_non_null(strstr(dl_error_last()->message, "x:1:"));
+	static const char badname[] = "{\"a b\": {\"1\": {\"dependencies\": []}}}";
+	assert_int_equal(dl_resolvelib_index_load(&ms, badname, strlen(badname), "x"), DL_EPARSE);
+	assert_non_null(strstr(dl_error_last()->message, "invalid project name 'a b'"));
+	assert_ptr_equal(ms, (dl_py_memsource *)1);
+	dl_resolvelib_case *c = (dl_resolvelib_case *)1;
+	static const char both[] = "{\"index\": \"i\", \"requested\": [], \"resolved\": {}, \"conflicted\": {}}";
+	assert_int_equal(dl_resolvelib_case_load(&c, both, strlen(both), "c"), DL_EPARSE);
+	assert_string_equal(dl_error_last()->message, "c: a case needs exactly one of 'resolved' and 'conflicted'");
+	assert_ptr_equal(c, (dl_resolvelib_case *)1);
+}
+
+static int load_small(void *ctx)
+{
+	(void)ctx;
+	static const char idx[] = "{\"a\": {\"1.0\": {\"dependencies\": [\"b>=1; extra == 'x'\"]}},"
+	                          " \"b\": {\"1.0\": {\"dependencies\": []}, \"2.0\": {\"dependencies\": {}}}}";
+	static const char cas[] = "{\"index\": \"i\", \"requested\": [\"a[x]\"], \"resolved\": {\"a\": \"1.0\","
+	                          " \"B\": {\"version\": \"2.0\"}}}";
+	dl_py_memsource *ms = NULL;
+	dl_resolvelib_case *c = NULL;
+	int rc = dl_resolvelib_index_load(&ms, idx, strlen(idx), "i");
+	if (rc == 0)
+		rc = dl_resolvelib_case_load(&c, cas, strlen(cas), "c");
+	if (rc == 0 && (c->nresolved != 2 || strcmp(c->resolved[1].name, "b") != 0 ||
+	                dl_py_memsource_project(ms, "b")->nreleases != 2))
+		rc = DL_ERROR;
+	dl_resolvelib_case_free(c);
+	dl_py_memsource_free(ms);
+	return rc;
+}
+
+/* Every dl allocation of the loaders failing in turn (jansson's own
+ * allocations do not go through the hook). */
+static void test_alloc_failures(void **state)
+{
+	(void)state;
+	dltest_each_alloc_failure(load_small, NULL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_every_case),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_alloc_failures),
+		cmocka_unit_test(test_conflict_explained),
+		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_every_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,7 +114,7 @@ static void uni_free(uni *u)
 /* Solve; on success write "a=1.0 b=2.0" into out, else the explanation. */
 static bool solve(uni *u, char *out, size_t cap, dl_solver_stats *stats)
 {
-	dl_solver_provider prov = {u, u_name, u_versions, u_deps};
+	dl_solver_provider prov = {u, u_name, u_versions, u_deps, NULL};
 	dl_solver *s = NULL;
 	assert_int_equal(dl_solver_new(&s, &prov), 0);
 	bool ok = false;

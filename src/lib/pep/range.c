@@ -832,6 +832,15 @@ static void format_lower(const dl_interval *iv, dl_buf *out)
 		dl_version_format(&plain, out);
 		return;
 	}
+	if (v->bound == DL_VERSION_BOUND_LOCAL_MAX && iv->lo_kind == DL_BOUND_EXCLUSIVE) {
+		/* above V and its local versions: what "!=V" leaves above V */
+		dl_version plain = *v;
+		plain.bound = DL_VERSION_BOUND_NONE;
+		dl_buf_putc(out, '>');
+		dl_version_format(&plain, out);
+		dl_buf_puts(out, " (or a post-release of it)");
+		return;
+	}
 	if (v->bound == DL_VERSION_BOUND_MIN) {
 		dl_version plain = *v;
 		plain.bound = DL_VERSION_BOUND_NONE;

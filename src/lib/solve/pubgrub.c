@@ -16,6 +16,25 @@
  * solver learns an incompatibility at every conflict, so it never makes the
  * same mistake twice.  Everything is referred to by index; the ranges in
  * terms are owned by their term.
+ *
+ * A candidate stands for the whole gap around it: "pkg == V" is written as
+ * the open interval between V's neighbours in the package's candidate list
+ * (sorted by version), not as {V}, in the incompatibilities it takes
+ * part in (decisions stay exact).  Nothing else can be chosen there, so
+ * the meaning is the same, but excluding consecutive candidates now gives
+ * one interval instead of a list of holes (with the local versions of each
+ * excluded version left over as "gaps" between them).  That keeps ranges
+ * small on packages with hundreds of releases, and explanations short:
+ * when a range is exactly such a union of candidate gaps it is printed as
+ * the candidates it holds ("==1.0", ">=1.2, <=1.4").
+ *
+ * Work a backjump would repeat is kept: each package's count of candidates
+ * inside its term (the decision priority) until the term changes, and each
+ * candidate's dependency incompatibilities, which a candidate decided again
+ * only checks for a conflict.  A dependency equal to one of a neighbouring
+ * candidate widens that incompatibility instead of adding another.  A
+ * provider's "constraint" dependency is the positive term "dep outside R",
+ * which forbids those versions without ever selecting dep.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +54,7 @@ typedef struct incompat {
 	uint32_t nterms;
 	uint8_t cause;
 	uint32_t c1, c2;    /* causes of a derived incompatibility */
-	const char *reason; /* C_UNAVAILABLE: borrowed from the provider */
+	const char *reason; /* C_UNAVAILABLE, C_NO_VERSIONS: borrowed from the provider */
 } incompat;
 
 typedef struct assign {
@@ -55,6 +74,14 @@ typedef struct pkgstate {
 	bool loaded;
 	const dl_version *versions;
 	size_t nversions;
+	bool dirty;           /* backtrack: acc must be rebuilt */
+	uint32_t gen;         /* bumped whenever acc changes */
+	uint32_t counted_gen; /* gen + 1 when `count` is current, else 0 */
+	size_t count;         /* candidates inside acc (decide's priority) */
+	size_t *sorted; /* candidate indices in ascending version order */
+	size_t *rank;   /* position of each candidate in `sorted` */
+	uint32_t *dep_first; /* per candidate: its first dependency incompatibility, */
+	uint32_t *dep_count; /* and how many; UINT32_MAX when not asked yet */
 } pkgstate;
 
 struct dl_solver {
@@ -252,6 +279,7 @@ static int push_assign(dl_solver *s, term *t, int64_t cause, size_t vindex)
 	}
 	ps->acc = acc;
 	ps->has_acc = true;
+	ps->gen++;
 	if (cause < 0) {
 		ps->decided = true;
 		ps->vindex = vindex;
@@ -272,31 +300,34 @@ static int backtrack(dl_solver *s, uint32_t level)
 			term_clear(&ps->acc);
 			ps->has_acc = false;
 		}
+		ps->dirty = true;
+		ps->gen++;
 		term_clear(&a->t);
 		s->nas--;
 	}
 	s->level = level;
-	/* recompute the accumulated terms of packages left without one */
-	for (size_t p = 0; p < s->npk; p++) {
-		pkgstate *ps = &s->pk[p];
-		if (ps->has_acc)
+	/* rebuild the accumulated terms of the packages just touched, in one
+	 * pass over what is left (not one pass per package: a backjump on a
+	 * large universe would cost packages x assignments) */
+	int rc = 0;
+	for (size_t i = 0; i < s->nas && rc == 0; i++) {
+		pkgstate *ps = &s->pk[s->as[i].t.pkg];
+		if (!ps->dirty)
 			continue;
-		for (size_t i = 0; i < s->nas; i++) {
-			if (s->as[i].t.pkg != p)
-				continue;
-			term acc;
-			int rc = ps->has_acc ? term_intersect(&acc, &ps->acc, &s->as[i].t) : term_copy(&acc, &s->as[i].t);
-			if (rc < 0) {
-				term_clear(&acc);
-				return rc;
-			}
-			if (ps->has_acc)
-				term_clear(&ps->acc);
-			ps->acc = acc;
-			ps->has_acc = true;
+		term acc;
+		rc = ps->has_acc ? term_intersect(&acc, &ps->acc, &s->as[i].t) : term_copy(&acc, &s->as[i].t);
+		if (rc < 0) {
+			term_clear(&acc);
+			break;
 		}
+		if (ps->has_acc)
+			term_clear(&ps->acc);
+		ps->acc = acc;
+		ps->has_acc = true;
 	}
-	return 0;
+	for (size_t p = 0; p < s->npk; p++)
+		s->pk[p].dirty = false;
+	return rc;
 }
 
 /* ---- unit propagation and conflict resolution --------------------------- */
@@ -580,6 +611,18 @@ done:
 
 /* ---- decisions ---------------------------------------------------------- */
 
+typedef struct vref {
+	const dl_version *v;
+	size_t idx;
+} vref;
+
+static int cmp_vref(const void *a, const void *b)
+{
+	const vref *x = a, *y = b;
+	int c = dl_version_cmp(x->v, y->v);
+	return c != 0 ? c : (x->idx < y->idx ? -1 : x->idx > y->idx);
+}
+
 static int load_versions(dl_solver *s, uint32_t pkg)
 {
 	pkgstate *ps = &s->pk[pkg];
@@ -592,9 +635,97 @@ static int load_versions(dl_solver *s, uint32_t pkg)
 		int rc = s->p.versions(s->p.ctx, pkg, &ps->versions, &ps->nversions);
 		if (rc < 0)
 			return dl_error_context("getting the versions of %s", s->p.name(s->p.ctx, pkg));
+		ps = &s->pk[pkg];
 	}
+	size_t n = ps->nversions;
+	vref *tmp = dl_calloc(n + 1, sizeof(*tmp));
+	size_t *sorted = dl_calloc(n + 1, sizeof(size_t)), *rank = dl_calloc(n + 1, sizeof(size_t));
+	uint32_t *dep_first = dl_calloc(n + 1, sizeof(uint32_t)), *dep_count = dl_calloc(n + 1, sizeof(uint32_t));
+	if (tmp == NULL || sorted == NULL || rank == NULL || dep_first == NULL || dep_count == NULL) {
+		dl_free(tmp);
+		dl_free(sorted);
+		dl_free(rank);
+		dl_free(dep_first);
+		dl_free(dep_count);
+		return dl_error_oom();
+	}
+	for (size_t i = 0; i < n; i++)
+		dep_first[i] = UINT32_MAX;
+	ps->dep_first = dep_first;
+	ps->dep_count = dep_count;
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = (vref){&ps->versions[i], i};
+	qsort(tmp, n, sizeof(*tmp), cmp_vref);
+	for (size_t i = 0; i < n; i++) {
+		sorted[i] = tmp[i].idx;
+		rank[tmp[i].idx] = i;
+	}
+	dl_free(tmp);
+	ps->sorted = sorted;
+	ps->rank = rank;
 	ps->loaded = true;
 	return 0;
+}
+
+/* The versions strictly between the sorted candidates lo-1 and hi+1 (the
+ * neighbours of the run lo..hi; none at either end means unbounded), as
+ * "not <=prev and not >=next". */
+static int run_range(const pkgstate *ps, size_t lo, size_t hi, dl_range *out)
+{
+	dl_range full, tmp, part;
+	dl_range_init(&full);
+	dl_range_init(&tmp);
+	dl_range_init(&part);
+	int rc = dl_range_full(out);
+	for (int side = 0; side < 2 && rc == 0; side++) {
+		bool have = side == 0 ? lo > 0 : hi + 1 < ps->nversions;
+		if (!have)
+			continue;
+		const dl_version *v = &ps->versions[ps->sorted[side == 0 ? lo - 1 : hi + 1]];
+		/* ties (1.0 and 1.0.0) share one gap: skip to a distinct neighbour */
+		dl_spec sp;
+		memset(&sp, 0, sizeof(sp));
+		sp.op = side == 0 ? DL_SPEC_LE : DL_SPEC_GE;
+		sp.version = *v;
+		dl_range_clear(&part);
+		dl_range_clear(&tmp);
+		if ((rc = dl_range_from_spec(&part, &sp)) == 0 && (rc = dl_range_difference(&tmp, out, &part)) == 0) {
+			dl_range swap = *out;
+			*out = tmp;
+			tmp = swap;
+		}
+	}
+	dl_range_clear(&full);
+	dl_range_clear(&tmp);
+	dl_range_clear(&part);
+	if (rc < 0)
+		dl_range_clear(out); /* nothing for the caller to release */
+	return rc;
+}
+
+/* The range that stands for candidate vi of `pkg` (see the file comment);
+ * {v} when the versions are not loaded or the gap would not hold v. */
+static int candidate_range(const dl_solver *s, uint32_t pkg, size_t vi, dl_range *out)
+{
+	const pkgstate *ps = &s->pk[pkg];
+	const dl_version *v = &ps->versions[vi];
+	if (pkg == 0)
+		return dl_range_full(out); /* the root has one version */
+	if (!ps->loaded || ps->rank == NULL)
+		return dl_range_exact(out, v);
+	size_t r = ps->rank[vi], lo = r, hi = r;
+	while (lo > 0 && dl_version_cmp(&ps->versions[ps->sorted[lo - 1]], v) == 0)
+		lo--;
+	while (hi + 1 < ps->nversions && dl_version_cmp(&ps->versions[ps->sorted[hi + 1]], v) == 0)
+		hi++;
+	int rc = run_range(ps, lo, hi, out);
+	if (rc == 0 && !dl_range_contains(out, v)) {
+		dl_range_clear(out);
+		rc = dl_range_exact(out, v);
+	}
+	if (rc < 0)
+		dl_range_clear(out);
+	return rc;
 }
 
 static int single_term(term **out, uint32_t pkg, bool positive, const dl_range *r, const dl_version *exact)
@@ -614,6 +745,74 @@ static int single_term(term **out, uint32_t pkg, bool positive, const dl_range *
 	return 0;
 }
 
+static void unwatch(pkgstate *ps, uint32_t id)
+{
+	for (size_t i = 0; i < ps->nics; i++) {
+		if (ps->ics[i] == id) {
+			memmove(ps->ics + i, ps->ics + i + 1, (ps->nics - i - 1) * sizeof(uint32_t));
+			ps->nics--;
+			return;
+		}
+	}
+}
+
+/*
+ * pubgrub-rs's merging of dependencies: when another candidate range of
+ * the same package already has exactly this dependency and the two ranges
+ * touch, widen the new incompatibility `t` ({pkg in R, not dep in D}) to
+ * their union and stop watching the old one, which the new one implies.
+ * Consecutive releases usually share their requirements, so this turns a
+ * chain of one-version facts into one fact over a range: fewer
+ * incompatibilities to propagate, and explanations that say "a >=1.0,
+ * <=2.3 depends on b" once instead of a line per release.
+ */
+static int merge_dependency(dl_solver *s, term *t)
+{
+	pkgstate *ps = &s->pk[t[0].pkg];
+	for (size_t k = ps->nics; k-- > 0;) {
+		uint32_t id = ps->ics[k];
+		const incompat *ic = &s->ics[id];
+		if (ic->cause != C_DEPENDENCY || ic->nterms != 2 || ic->terms[0].pkg != t[0].pkg ||
+		    ic->terms[1].pkg != t[1].pkg || !dl_range_eq(&ic->terms[1].range, &t[1].range))
+			continue;
+		dl_range u;
+		dl_range_init(&u);
+		int rc = dl_range_union(&u, &ic->terms[0].range, &t[0].range);
+		if (rc < 0)
+			return rc;
+		if (u.n > ic->terms[0].range.n) {
+			dl_range_clear(&u); /* they do not touch: keep both */
+			continue;
+		}
+		dl_range_clear(&t[0].range);
+		t[0].range = u;
+		unwatch(ps, id);
+		if (t[1].pkg < s->npk)
+			unwatch(&s->pk[t[1].pkg], id);
+		return 0;
+	}
+	return 0;
+}
+
+/* Decide `pkg` at candidate `vi`: a new decision level. */
+static int push_decision(dl_solver *s, uint32_t pkg, size_t vi)
+{
+	term dt;
+	dt.pkg = pkg;
+	dt.positive = true;
+	dl_range_init(&dt.range);
+	/* the decision itself stays exact: a gap holds versions that are not
+	 * candidates, and a decided package's term must leave no room for
+	 * them or a later requirement could be only partly decided ("a in
+	 * (1, 3)" against "a != 2") */
+	int rc = dl_range_exact(&dt.range, &s->pk[pkg].versions[vi]);
+	if (rc < 0)
+		return rc;
+	s->level++;
+	s->stats.decisions++;
+	return push_assign(s, &dt, -1, vi);
+}
+
 /* Choose the next package and version.  *next is the package to propagate
  * from, or UINT32_MAX when every package is decided (solved). */
 static int decide(dl_solver *s, uint32_t *next)
@@ -628,9 +827,18 @@ static int decide(dl_solver *s, uint32_t *next)
 			continue;
 		if ((rc = load_versions(s, p)) < 0)
 			return rc;
-		size_t count = 0;
-		for (size_t i = 0; i < ps->nversions; i++)
-			count += dl_range_contains(&ps->acc.range, &ps->versions[i]);
+		ps = &s->pk[p];
+		/* the count only changes with the package's term, so it is kept
+		 * between decisions (counting dominated solving time on
+		 * snapshots with thousands of versions) */
+		if (ps->counted_gen != ps->gen + 1) {
+			size_t count = 0;
+			for (size_t i = 0; i < ps->nversions; i++)
+				count += dl_range_contains(&ps->acc.range, &ps->versions[i]);
+			ps->count = count;
+			ps->counted_gen = ps->gen + 1;
+		}
+		size_t count = ps->count;
 		if (count < best_count) {
 			best_count = count;
 			best = p;
@@ -651,12 +859,22 @@ static int decide(dl_solver *s, uint32_t *next)
 		term *t = NULL;
 		if ((rc = single_term(&t, best, true, &ps->acc.range, NULL)) < 0)
 			return rc;
-		if ((rc = add_incompat(s, t, 1, C_NO_VERSIONS, 0, 0, NULL, &id)) < 0)
+		const char *note = s->p.no_versions != NULL ? s->p.no_versions(s->p.ctx, best, &t->range) : NULL;
+		if ((rc = add_incompat(s, t, 1, C_NO_VERSIONS, 0, 0, note, &id)) < 0)
 			return rc;
 		*next = best;
 		return 0;
 	}
-	const dl_version *v = &ps->versions[vi];
+	if (ps->dep_first != NULL && ps->dep_first[vi] != UINT32_MAX) {
+		/* decided before and undone by a backjump: its dependencies are
+		 * already incompatibilities, so only look for a conflict (asking
+		 * again would add every one of them a second time) */
+		bool conflict = false;
+		for (uint32_t k = 0; k < ps->dep_count[vi] && !conflict; k++)
+			conflict = relation(s, &s->ics[ps->dep_first[vi] + k].terms[1]) == R_SATISFIED;
+		*next = best;
+		return conflict ? 0 : push_decision(s, best, vi);
+	}
 	const dl_solver_dep *deps = NULL;
 	size_t ndeps = 0;
 	bool available = true;
@@ -667,47 +885,62 @@ static int decide(dl_solver *s, uint32_t *next)
 	ps = &s->pk[best];
 	if (!available) {
 		term *t = NULL;
-		if ((rc = single_term(&t, best, true, NULL, v)) < 0)
+		dl_range cr;
+		dl_range_init(&cr);
+		if ((rc = candidate_range(s, best, vi, &cr)) < 0 || (rc = single_term(&t, best, true, &cr, NULL)) < 0) {
+			dl_range_clear(&cr);
 			return rc;
+		}
+		dl_range_clear(&cr);
 		if ((rc = add_incompat(s, t, 1, C_UNAVAILABLE, 0, 0, reason, &id)) < 0)
 			return rc;
 		*next = best;
 		return 0;
 	}
 	bool conflict = false;
+	uint32_t first_dep = (uint32_t)s->nics;
+	dl_range cand;
+	dl_range_init(&cand);
+	if (ndeps > 0 && (rc = candidate_range(s, best, vi, &cand)) < 0)
+		return rc;
 	for (size_t d = 0; d < ndeps; d++) {
 		if (deps[d].pkg == best)
 			continue; /* a self-dependency says nothing new */
 		term *t = dl_calloc(2, sizeof(term));
-		if (t == NULL)
+		if (t == NULL) {
+			dl_range_clear(&cand);
 			return dl_error_oom();
+		}
 		t[0].pkg = best;
 		t[0].positive = true;
 		dl_range_init(&t[0].range);
 		t[1].pkg = deps[d].pkg;
-		t[1].positive = false;
 		dl_range_init(&t[1].range);
-		if ((rc = dl_range_exact(&t[0].range, v)) < 0 || (rc = dl_range_copy(&t[1].range, deps[d].range)) < 0) {
+		/* a constraint forbids the versions outside its range: a
+		 * positive term on the complement, which holds only when the
+		 * package is selected there */
+		t[1].positive = deps[d].constraint;
+		if ((rc = dl_range_copy(&t[0].range, &cand)) < 0 ||
+		    (rc = deps[d].constraint ? dl_range_complement(&t[1].range, deps[d].range)
+		                             : dl_range_copy(&t[1].range, deps[d].range)) < 0 ||
+		    (rc = merge_dependency(s, t)) < 0) {
 			free_terms(t, 2);
+			dl_range_clear(&cand);
 			return rc;
 		}
-		if ((rc = add_incompat(s, t, 2, C_DEPENDENCY, 0, 0, NULL, &id)) < 0)
+		if ((rc = add_incompat(s, t, 2, C_DEPENDENCY, 0, 0, NULL, &id)) < 0) {
+			dl_range_clear(&cand);
 			return rc;
+		}
 		if (relation(s, &s->ics[id].terms[1]) == R_SATISFIED)
 			conflict = true;
 	}
-	if (!conflict) {
-		term dt;
-		dt.pkg = best;
-		dt.positive = true;
-		dl_range_init(&dt.range);
-		if ((rc = dl_range_exact(&dt.range, v)) < 0)
-			return rc;
-		s->level++;
-		s->stats.decisions++;
-		if ((rc = push_assign(s, &dt, -1, vi)) < 0)
-			return rc;
-	}
+	dl_range_clear(&cand);
+	ps = &s->pk[best];
+	ps->dep_first[vi] = first_dep;
+	ps->dep_count[vi] = (uint32_t)(s->nics - first_dep);
+	if (!conflict && (rc = push_decision(s, best, vi)) < 0)
+		return rc;
 	*next = best;
 	return 0;
 }
@@ -742,6 +975,10 @@ void dl_solver_free(dl_solver *s)
 	dl_free(s->as);
 	for (size_t i = 0; i < s->npk; i++) {
 		dl_free(s->pk[i].ics);
+		dl_free(s->pk[i].sorted);
+		dl_free(s->pk[i].rank);
+		dl_free(s->pk[i].dep_first);
+		dl_free(s->pk[i].dep_count);
 		if (s->pk[i].has_acc)
 			term_clear(&s->pk[i].acc);
 	}
@@ -810,100 +1047,75 @@ dl_solver_stats dl_solver_get_stats(const dl_solver *s)
 
 /* ---- explanation -------------------------------------------------------- */
 
-/*
- * Ranges in explanations are printed relative to the versions that exist
- * (the candidates the provider offered), the way uv's reporter does: a
- * range is shown as the runs of existing versions it contains (">=1.4,
- * <=2.1", "==1.9.8"), so the gaps between versions that the solver's
- * algebra produces ("<1.5.0 | >1.5.0 (or a local version of it), <1.6.0
- * | ...") never reach the reader.  A "no versions match" step whose range
- * holds no existing version only bridges such gaps; it is folded into the
- * step that uses it.
- */
-
-static int cmp_ver_ptr(const void *a, const void *b)
+/* Print `r` as the candidates of `pkg` it holds when it is exactly the
+ * union of their gaps (see the file comment); otherwise as it is. */
+static void range_text(const dl_solver *s, uint32_t pkg, const dl_range *r, dl_buf *out)
 {
-	return dl_version_cmp(*(const dl_version *const *)a, *(const dl_version *const *)b);
-}
-
-/* The package's known versions in ascending order (NULL when none are
- * known); free with dl_free. */
-static const dl_version **sorted_versions(const dl_solver *s, uint32_t pkg, size_t *n)
-{
-	*n = 0;
-	if (pkg == 0 || pkg >= s->npk || !s->pk[pkg].loaded || s->pk[pkg].nversions == 0)
-		return NULL;
-	const pkgstate *ps = &s->pk[pkg];
-	const dl_version **v = dl_calloc(ps->nversions, sizeof(*v));
-	if (v == NULL)
-		return NULL;
-	for (size_t i = 0; i < ps->nversions; i++)
-		v[i] = &ps->versions[i];
-	qsort(v, ps->nversions, sizeof(*v), cmp_ver_ptr);
-	*n = ps->nversions;
-	return v;
-}
-
-/* Print `r` as the runs of known versions it contains.  Returns false (and
- * prints nothing) when the versions are unknown. */
-static bool range_runs(const dl_solver *s, uint32_t pkg, const dl_range *r, dl_buf *out, bool *empty, bool *all)
-{
-	size_t n = 0;
-	const dl_version **v = sorted_versions(s, pkg, &n);
-	*empty = *all = false;
-	if (v == NULL)
-		return false;
-	size_t in = 0;
-	for (size_t i = 0; i < n; i++)
-		in += dl_range_contains(r, v[i]);
-	if (in == 0 || in == n) {
-		*empty = in == 0;
-		*all = in == n;
-		dl_free(v);
-		return true;
+	const pkgstate *ps = pkg < s->npk ? &s->pk[pkg] : NULL;
+	if (ps == NULL || !ps->loaded || ps->sorted == NULL || ps->nversions == 0) {
+		dl_range_format(r, out);
+		return;
 	}
-	bool first = true;
-	for (size_t i = 0; i < n;) {
-		if (!dl_range_contains(r, v[i])) {
+	dl_range w, run, tmp;
+	dl_range_init(&w);
+	dl_range_init(&run);
+	dl_range_init(&tmp);
+	size_t n = ps->nversions, nruns = 0;
+	bool ok = true;
+	for (size_t i = 0; i < n && ok;) {
+		if (!dl_range_contains(r, &ps->versions[ps->sorted[i]])) {
 			i++;
 			continue;
 		}
 		size_t j = i;
-		while (j + 1 < n && dl_range_contains(r, v[j + 1]))
+		while (j + 1 < n && dl_range_contains(r, &ps->versions[ps->sorted[j + 1]]))
 			j++;
-		if (!first)
-			dl_buf_puts(out, " | ");
-		first = false;
-		bool to_min = i == 0, to_max = j + 1 == n;
-		if (i == j) {
-			dl_buf_puts(out, "==");
-			dl_version_format(v[i], out);
-		} else if (to_min && !to_max) {
-			dl_buf_puts(out, "<=");
-			dl_version_format(v[j], out);
-		} else if (to_max && !to_min) {
-			dl_buf_puts(out, ">=");
-			dl_version_format(v[i], out);
-		} else {
-			dl_buf_puts(out, ">=");
-			dl_version_format(v[i], out);
-			dl_buf_puts(out, ", <=");
-			dl_version_format(v[j], out);
-		}
+		dl_range_clear(&run);
+		dl_range_clear(&tmp);
+		ok = run_range(ps, i, j, &run) == 0 && dl_range_union(&tmp, &w, &run) == 0;
+		dl_range swap = w;
+		w = tmp;
+		tmp = swap;
+		nruns++;
 		i = j + 1;
 	}
-	dl_free(v);
-	return true;
-}
-
-/* Does the range hold none of the package's known versions? */
-static bool holds_no_known_version(const dl_solver *s, uint32_t pkg, const dl_range *r)
-{
-	dl_buf tmp = DL_BUF_INIT;
-	bool empty = false, all = false;
-	bool known = range_runs(s, pkg, r, &tmp, &empty, &all);
-	dl_buf_free(&tmp);
-	return known && empty;
+	if (ok && nruns > 0 && dl_range_eq(&w, r)) {
+		bool first = true;
+		for (size_t i = 0; i < n;) {
+			if (!dl_range_contains(r, &ps->versions[ps->sorted[i]])) {
+				i++;
+				continue;
+			}
+			size_t j = i;
+			while (j + 1 < n && dl_range_contains(r, &ps->versions[ps->sorted[j + 1]]))
+				j++;
+			const dl_version *a = &ps->versions[ps->sorted[i]], *b = &ps->versions[ps->sorted[j]];
+			if (!first)
+				dl_buf_puts(out, " | ");
+			first = false;
+			if (dl_version_cmp(a, b) == 0) {
+				dl_buf_puts(out, "==");
+				dl_version_format(a, out);
+			} else if (i == 0) {
+				dl_buf_puts(out, "<=");
+				dl_version_format(b, out);
+			} else if (j + 1 == n) {
+				dl_buf_puts(out, ">=");
+				dl_version_format(a, out);
+			} else {
+				dl_buf_puts(out, ">=");
+				dl_version_format(a, out);
+				dl_buf_puts(out, ", <=");
+				dl_version_format(b, out);
+			}
+			i = j + 1;
+		}
+	} else {
+		dl_range_format(r, out);
+	}
+	dl_range_clear(&w);
+	dl_range_clear(&run);
+	dl_range_clear(&tmp);
 }
 
 static void term_text(const dl_solver *s, const term *t, bool negate, dl_buf *out)
@@ -913,70 +1125,16 @@ static void term_text(const dl_solver *s, const term *t, bool negate, dl_buf *ou
 	if (!pos)
 		dl_buf_puts(out, "not ");
 	dl_buf_puts(out, name);
-	if (t->pkg == 0 || dl_range_is_full(&t->range))
-		return;
-	/* A range as the requirement wrote it reads best; only one that the
-	 * algebra has cut into gaps is shown by the versions it holds. */
-	dl_buf orig = DL_BUF_INIT, runs = DL_BUF_INIT;
-	dl_range_format(&t->range, &orig);
-	const char *o = dl_buf_cstr(&orig);
-	bool gappy = strstr(o, " | ") != NULL || strstr(o, "(or a local") != NULL;
-	bool empty = false, all = false;
-	bool known = gappy && range_runs(s, t->pkg, &t->range, &runs, &empty, &all);
-	if (known && all) {
-		/* every version there is: the name says it */
-	} else if (known && !empty && !runs.failed) {
+	if (t->pkg != 0 && !dl_range_is_full(&t->range)) {
 		dl_buf_putc(out, ' ');
-		dl_buf_puts(out, dl_buf_cstr(&runs));
-	} else {
-		dl_buf_putc(out, ' ');
-		dl_buf_puts(out, o);
+		range_text(s, t->pkg, &t->range, out);
+	} else if (t->pkg != 0 && pos && !negate && t->pkg < s->npk && s->pk[t->pkg].loaded &&
+	           s->pk[t->pkg].nversions == 1) {
+		/* "every version" of a package that has one reads better as it;
+		 * not on the required side, which quotes the requirement */
+		dl_buf_puts(out, " ==");
+		dl_version_format(&s->pk[t->pkg].versions[0], out);
 	}
-	dl_buf_free(&orig);
-	dl_buf_free(&runs);
-}
-
-/* "<name> has no versions [in the hull of the range] other than v1, v2". */
-static void no_versions_other_than(const dl_solver *s, const term *t, const char *name, dl_buf *out)
-{
-	const dl_range *r = &t->range;
-	dl_range hull;
-	dl_range_init(&hull);
-	dl_interval iv = {r->iv[0].lo_kind, r->iv[r->n - 1].hi_kind, {0}, {0}};
-	bool ok = (iv.lo_kind == DL_BOUND_UNBOUNDED || dl_version_copy(&iv.lo, &r->iv[0].lo) == 0) &&
-	          (iv.hi_kind == DL_BOUND_UNBOUNDED || dl_version_copy(&iv.hi, &r->iv[r->n - 1].hi) == 0);
-	if (ok) {
-		hull.iv = &iv;
-		hull.n = 1;
-		hull.cap = 0;
-	}
-	size_t n = 0;
-	const dl_version **v = sorted_versions(s, t->pkg, &n);
-	dl_buf_printf(out, "%s has no versions", name);
-	if (ok && !dl_range_is_full(&hull)) {
-		dl_buf_putc(out, ' ');
-		dl_range_format(&hull, out);
-	}
-	dl_buf_puts(out, " other than ");
-	size_t listed = 0, inside = 0;
-	for (size_t i = 0; v != NULL && i < n; i++)
-		inside += ok && dl_range_contains(&hull, v[i]);
-	for (size_t i = 0; v != NULL && i < n && listed < 6; i++) {
-		if (!(ok && dl_range_contains(&hull, v[i])))
-			continue;
-		dl_buf_puts(out, listed > 0 ? ", " : "");
-		dl_version_format(v[i], out);
-		listed++;
-	}
-	if (inside > listed)
-		dl_buf_printf(out, " and %zu more", inside - listed);
-	if (listed == 0)
-		dl_buf_puts(out, "none");
-	dl_free(v);
-	if (iv.lo_kind != DL_BOUND_UNBOUNDED && ok)
-		dl_version_clear(&iv.lo);
-	if (iv.hi_kind != DL_BOUND_UNBOUNDED && ok)
-		dl_version_clear(&iv.hi);
 }
 
 static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
@@ -989,14 +1147,12 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 	case C_NO_VERSIONS:
 		if (dl_range_is_full(&ic->terms[0].range)) {
 			dl_buf_printf(out, "there are no versions of %s", name0);
-		} else if (ic->terms[0].range.n >= 2 && holds_no_known_version(s, ic->terms[0].pkg, &ic->terms[0].range)) {
-			/* Gaps around existing versions: "a has no versions <2.0 other
-			 * than ==1.0", which is what the cut-up range means. */
-			no_versions_other_than(s, &ic->terms[0], name0, out);
 		} else {
 			dl_buf_printf(out, "no versions of %s match ", name0);
-			dl_range_format(&ic->terms[0].range, out);
+			range_text(s, ic->terms[0].pkg, &ic->terms[0].range, out);
 		}
+		if (ic->reason != NULL)
+			dl_buf_printf(out, " (%s)", ic->reason);
 		return;
 	case C_UNAVAILABLE:
 		term_text(s, &ic->terms[0], false, out);
@@ -1005,6 +1161,21 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 			dl_buf_printf(out, " (%s)", ic->reason);
 		return;
 	case C_DEPENDENCY:
+		if (ic->terms[1].positive) {
+			/* a constraint: print the range it allows */
+			term allowed = {ic->terms[1].pkg, true, {NULL, 0, 0}};
+			if (dl_range_complement(&allowed.range, &ic->terms[1].range) == 0) {
+				if (ic->terms[0].pkg == 0) {
+					dl_buf_puts(out, "the constraints allow only ");
+				} else {
+					term_text(s, &ic->terms[0], false, out);
+					dl_buf_puts(out, " allows only ");
+				}
+				term_text(s, &allowed, false, out);
+			}
+			term_clear(&allowed);
+			return;
+		}
 		if (ic->terms[0].pkg == 0) {
 			dl_buf_puts(out, "the requirements include ");
 			term_text(s, &ic->terms[1], true, out);
@@ -1051,171 +1222,33 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 	}
 }
 
-/* A "no versions match" fact about a range that holds no known version
- * and lies, interval by interval, between existing versions: it only
- * bridges the gaps between them.  A range below the oldest version or
- * above the newest ("no versions match >2", "==1.0.0" when 2.0 is the
- * oldest) is a real reason and is never folded. */
-static bool is_gap(const dl_solver *s, const incompat *ic)
-{
-	if (ic->cause != C_NO_VERSIONS || ic->nterms != 1 || dl_range_is_full(&ic->terms[0].range))
-		return false;
-	const term *t = &ic->terms[0];
-	if (!holds_no_known_version(s, t->pkg, &t->range))
-		return false;
-	size_t n = 0;
-	const dl_version **v = sorted_versions(s, t->pkg, &n);
-	if (v == NULL)
-		return false;
-	bool gap = true;
-	for (size_t k = 0; k < t->range.n && gap; k++) {
-		const dl_interval *iv = &t->range.iv[k];
-		if (iv->lo_kind == DL_BOUND_UNBOUNDED || iv->hi_kind == DL_BOUND_UNBOUNDED) {
-			gap = false;
-			break;
-		}
-		bool below = false, above = false;
-		for (size_t i = 0; i < n; i++) {
-			int lo = dl_version_cmp(v[i], &iv->lo), hi = dl_version_cmp(v[i], &iv->hi);
-			below = below || lo < 0 || (lo == 0 && iv->lo_kind == DL_BOUND_EXCLUSIVE);
-			above = above || hi > 0 || (hi == 0 && iv->hi_kind == DL_BOUND_EXCLUSIVE);
-		}
-		gap = below && above;
-	}
-	dl_free(v);
-	return gap;
-}
-
-typedef struct explain_state {
-	uint32_t *lines;   /* line number per incompatibility (0 = none) */
-	uint32_t *alias;   /* id + 1 of the incompatibility that stands for it (0 = itself) */
-	uint8_t *deplike;  /* 0 unknown, 1 a dependency fact, 2 not */
-	uint32_t next_line;
-} explain_state;
-
-/* The positive and negative term of a two-term incompatibility. */
-static bool pos_neg(const incompat *ic, const term **p, const term **n)
-{
-	if (ic->nterms != 2 || ic->terms[0].positive == ic->terms[1].positive || ic->terms[0].pkg == 0 ||
-	    ic->terms[1].pkg == 0)
-		return false;
-	*p = ic->terms[0].positive ? &ic->terms[0] : &ic->terms[1];
-	*n = ic->terms[0].positive ? &ic->terms[1] : &ic->terms[0];
-	return true;
-}
-
-/*
- * A derived "P R requires Q S" built only from P's versions' dependencies
- * on Q S (and gap facts) is itself just a dependency fact about a range of
- * P: the solver merges "P 1.0 depends on Q", "P 1.1 depends on Q", ... one
- * version at a time, and printing each merge would bury the explanation.
- * Such steps print as "P R depends on Q S" with no line of their own.
- */
-static bool dep_like(const dl_solver *s, explain_state *st, uint32_t id, int depth)
-{
-	if (st->deplike[id] != 0)
-		return st->deplike[id] == 1;
-	const incompat *ic = &s->ics[id];
-	bool yes = false;
-	const term *p, *n;
-	if (ic->cause == C_DEPENDENCY) {
-		yes = true;
-	} else if (ic->cause == C_DERIVED && depth < 10000 && pos_neg(ic, &p, &n)) {
-		yes = true;
-		const uint32_t causes[2] = {ic->c1, ic->c2};
-		for (int i = 0; i < 2 && yes; i++) {
-			const incompat *c = &s->ics[causes[i]];
-			if (is_gap(s, c))
-				continue;
-			const term *cp, *cn;
-			yes = pos_neg(c, &cp, &cn) && cp->pkg == p->pkg && cn->pkg == n->pkg &&
-			      dl_range_eq(&cn->range, &n->range) && dep_like(s, st, causes[i], depth + 1);
-		}
-	}
-	st->deplike[id] = yes ? 1 : 2;
-	return yes;
-}
-
-static void deplike_text(const dl_solver *s, const incompat *ic, dl_buf *out)
-{
-	const term *p, *n;
-	if (!pos_neg(ic, &p, &n)) {
-		incompat_text(s, ic, out);
-		return;
-	}
-	term_text(s, p, false, out);
-	dl_buf_puts(out, " depends on ");
-	term_text(s, n, true, out);
-}
-
-static uint32_t resolve_alias(const explain_state *st, uint32_t id)
-{
-	for (int guard = 0; st->alias[id] != 0 && guard < 1000; guard++)
-		id = st->alias[id] - 1;
-	return id;
-}
-
-/* A cause as the reader sees it: its text, and its line number when it is
- * a derived step written above. */
-static void cause_text(const dl_solver *s, explain_state *st, uint32_t id, dl_buf *out)
-{
-	id = resolve_alias(st, id);
-	const incompat *c = &s->ics[id];
-	if (c->cause == C_DERIVED && dep_like(s, st, id, 0)) {
-		deplike_text(s, c, out);
-		return;
-	}
-	incompat_text(s, c, out);
-	if (c->cause == C_DERIVED && st->lines[id] != 0)
-		dl_buf_printf(out, " (%u)", st->lines[id]);
-}
-
-/* Write the lines of the derivation of `id`. */
-static int explain_rec(const dl_solver *s, uint32_t id, explain_state *st, dl_buf *out, int depth)
+/* Write the lines of the derivation of `id`; line numbers per
+ * incompatibility in `lines` (0 = not written yet). */
+static int explain_rec(const dl_solver *s, uint32_t id, uint32_t *lines, uint32_t *next_line, dl_buf *out, int depth)
 {
 	const incompat *ic = &s->ics[id];
-	if (ic->cause != C_DERIVED || st->lines[id] != 0 || st->alias[id] != 0 || dep_like(s, st, id, 0))
+	if (ic->cause != C_DERIVED || lines[id] != 0)
 		return 0;
 	if (depth > 10000)
 		return dl_error_set(DL_ELIMIT, "derivation too deep to explain");
 	const uint32_t causes[2] = {ic->c1, ic->c2};
 	for (int i = 0; i < 2; i++) {
-		int rc = explain_rec(s, causes[i], st, out, depth + 1);
+		int rc = explain_rec(s, causes[i], lines, next_line, out, depth + 1);
 		if (rc < 0)
 			return rc;
 	}
-	bool gap0 = is_gap(s, &s->ics[resolve_alias(st, causes[0])]);
-	bool gap1 = is_gap(s, &s->ics[resolve_alias(st, causes[1])]);
-	if (gap0 != gap1) {
-		/* One cause only bridges version gaps: state the step from the
-		 * other alone, or, when the conclusion reads the same as that
-		 * cause, let the cause stand for it. */
-		uint32_t other = resolve_alias(st, gap0 ? causes[1] : causes[0]);
-		dl_buf a = DL_BUF_INIT, b = DL_BUF_INIT;
-		/* "P depends on Q" and "P requires Q" say the same */
-		deplike_text(s, &s->ics[other], &a);
-		deplike_text(s, ic, &b);
-		bool same = !a.failed && !b.failed && strcmp(dl_buf_cstr(&a), dl_buf_cstr(&b)) == 0;
-		dl_buf_free(&a);
-		dl_buf_free(&b);
-		if (same) {
-			st->alias[id] = other + 1;
-			return 0;
-		}
-		st->lines[id] = st->next_line++;
-		dl_buf_printf(out, "(%u) Because ", st->lines[id]);
-		cause_text(s, st, other, out);
-		dl_buf_puts(out, ", ");
-		incompat_text(s, ic, out);
-		dl_buf_puts(out, ".\n");
-		return out->failed;
-	}
-	st->lines[id] = st->next_line++;
-	dl_buf_printf(out, "(%u) Because ", st->lines[id]);
+	lines[id] = (*next_line)++;
+	dl_buf_printf(out, "(%u) Because ", lines[id]);
 	for (int i = 0; i < 2; i++) {
+		const incompat *c = &s->ics[causes[i]];
 		if (i == 1)
 			dl_buf_puts(out, " and ");
-		cause_text(s, st, causes[i], out);
+		if (c->cause == C_DERIVED) {
+			incompat_text(s, c, out);
+			dl_buf_printf(out, " (%u)", lines[causes[i]]);
+		} else {
+			incompat_text(s, c, out);
+		}
 	}
 	dl_buf_puts(out, ", ");
 	incompat_text(s, ic, out);
@@ -1234,24 +1267,11 @@ int dl_solver_explain(const dl_solver *s, dl_buf *out)
 		dl_buf_puts(out, ", the requirements cannot be satisfied.\n");
 		return out->failed;
 	}
-	explain_state st = {dl_calloc(s->nics, sizeof(uint32_t)), dl_calloc(s->nics, sizeof(uint32_t)),
-	                    dl_calloc(s->nics, sizeof(uint8_t)), 1};
-	if (st.lines == NULL || st.alias == NULL || st.deplike == NULL) {
-		dl_free(st.lines);
-		dl_free(st.alias);
-		dl_free(st.deplike);
+	uint32_t *lines = dl_calloc(s->nics, sizeof(uint32_t));
+	if (lines == NULL)
 		return dl_error_oom();
-	}
-	int rc = explain_rec(s, (uint32_t)s->failure, &st, out, 0);
-	/* The failure itself folded into a cause: say the conclusion anyway. */
-	if (rc == 0 && st.lines[s->failure] == 0) {
-		dl_buf_puts(out, "Because ");
-		cause_text(s, &st, (uint32_t)s->failure, out);
-		dl_buf_puts(out, ", the requirements cannot be satisfied.\n");
-		rc = out->failed;
-	}
-	dl_free(st.lines);
-	dl_free(st.alias);
-	dl_free(st.deplike);
+	uint32_t next_line = 1;
+	int rc = explain_rec(s, (uint32_t)s->failure, lines, &next_line, out, 0);
+	dl_free(lines);
 	return rc;
 }

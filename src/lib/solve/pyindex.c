@@ -830,6 +830,7 @@ static int add_sdep(dl_pyindex *p, uint32_t id, const dl_range *r)
 	if (rc != 0)
 		return rc;
 	p->sdeps[p->nsdeps].pkg = id;
+	p->sdeps[p->nsdeps].constraint = false;
 	p->nsdeps++;
 	return 0;
 }
@@ -1103,7 +1104,7 @@ static int resolve(void *ctx, const char *const *reqs, size_t n, const char *wha
 	p->what = what;
 	dl_solver *s = NULL;
 	if (rc == 0) {
-		dl_solver_provider prov = {p, prov_name, prov_versions, prov_deps};
+		dl_solver_provider prov = {p, prov_name, prov_versions, prov_deps, NULL};
 		rc = dl_solver_new(&s, &prov);
 	}
 	bool solved = false;
