@@ -3,36 +3,18 @@
  * on top of the PubGrub solver, with the index client as the source of
  * truth, exposed as the lock engine's resolver.
  *
- * Rules (pip's, and uv's where pip has none):
- *   - candidates of a project are the versions its files carry, newest
- *     first (oldest first with `lowest`);
- *   - a version is usable when one of its files is: a wheel whose tags the
- *     target supports (not under --no-binary) or the sdist (not under
- *     --only-binary), whose Requires-Python admits the target Python;
- *     unusable versions stay visible to the solver with the reason, so an
- *     explanation says "requires Python >=3.12" or "has no wheel for
- *     cp311-manylinux_2_36_x86_64 and no sdist";
- *   - a version whose every file is yanked is offered only to a root
- *     requirement that pins it with == or === (PEP 592);
- *   - pre-releases are offered when allowed, when a root requirement on the
- *     project names one, or when the project has nothing else (uv's
- *     if-necessary-or-explicit);
- *   - markers are evaluated for the target; extras are virtual packages
- *     "a[x]" pinned to their base's version;
- *   - constraints (-c) narrow every requirement on their project and never
- *     add a project by themselves;
- *   - preferences (the versions of an existing lock) are tried first, so a
- *     re-lock changes nothing that does not have to change; --upgrade drops
- *     them all, --upgrade-package NAME drops one;
- *   - dependencies are read from the file the installer would use: the best
- *     wheel (PEP 658 metadata when offered), else the sdist's static
- *     metadata; when an sdist's dependencies can only be known by running
- *     its build, that version is unusable with that reason.
- * While the solver works, the next likely answers are fetched in parallel:
- * the projects a candidate depends on, and the metadata of each project's
- * first usable candidate (uv's batch prefetch).  Project data and parsed
- * metadata are shared by every resolution of one dl_pyindex, so the many
- * build environments of a lock fetch each file once.
+ * The rules are the Python-rules layer's (pyresolve.h: extras as virtual
+ * packages, markers for the target, requires-python by its lower bound,
+ * yanked and pre-release policy, wheel tags, --only-binary/--no-binary,
+ * constraints, preferences); this module is the index client as that
+ * layer's source.  A release's metadata comes from a wheel's PEP 658 file
+ * when there is one, else a wheel (range requests), else the sdist read
+ * statically; an sdist whose dependencies only running code could tell
+ * makes its release unavailable with that reason.  The layer's prefetch
+ * hints become parallel requests, so the network stays busy while the
+ * solver works.  Project data and parsed metadata are shared by every
+ * resolution of one dl_pyindex, so the many build environments of a lock
+ * fetch each file once.
  */
 #ifndef DEEPLOCK_PYINDEX_H
 #define DEEPLOCK_PYINDEX_H

@@ -142,13 +142,13 @@ typedef struct dl_py_target {
 } dl_py_target;
 
 /*
- * Build the target "CPython `python` on Linux x86_64" into *t (which need
- * not be initialised): markers as CPython reports them there (os_name
- * posix, sys_platform linux, platform_machine x86_64, python_version X.Y,
- * python_full_version X.Y.Z, platform_release and platform_version
- * empty), and the tags of that interpreter on `platform_tag` (a
- * manylinux_X_Y_x86_64 / manylinux20XX_x86_64 / linux_x86_64 tag; NULL
- * means manylinux_2_28_x86_64).  `python` is "X.Y" or "X.Y.Z" (a slice).
+ * Build the target "CPython `python` on the platform `platform_tag` names"
+ * into *t (which need not be initialised): markers as CPython reports them
+ * there (Linux for manylinux/musllinux/linux_* tags, macOS for macosx_*,
+ * Windows for win*; platform_machine from the tag's architecture;
+ * python_version X.Y, python_full_version X.Y.Z, platform_release and
+ * platform_version empty), and the tags of that interpreter on
+ * `platform_tag` (NULL means manylinux_2_28_x86_64).  `python` is "X.Y" or "X.Y.Z" (a slice).
  * Returns DL_EPARSE when it is not, DL_EINVAL for a platform tags.h
  * refuses, or DL_ENOMEM; *t then holds nothing.  It does not probe the
  * machine.

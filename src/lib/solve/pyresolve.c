@@ -1337,14 +1337,25 @@ int dl_py_target_init(dl_py_target *t, const char *py, size_t len, const char *p
 	int m = snprintf(minor_s, sizeof(minor_s), "%u.%u", (unsigned)major, (unsigned)minor);
 	if (n < 0 || m < 0)
 		return dl_error_set(DL_ERROR, "formatting the target Python failed");
-	static const struct {
+	/* Markers as CPython reports them on the platform the tag names:
+	 * Linux (manylinux, musllinux, linux_*), macOS or Windows. */
+	dl_tag_target tt = DL_TAG_TARGET_INIT;
+	tt.py_major = (unsigned)major;
+	tt.py_minor = (unsigned)minor;
+	if ((rc = dl_tag_target_set(&tt, "platform", platform, strlen(platform))) < 0)
+		return rc;
+	bool mac = strncmp(platform, "macosx", 6) == 0, win = strncmp(platform, "win", 3) == 0;
+	const char *machine = tt.arch[0] != '\0' ? tt.arch : "x86_64";
+	if (win && strcmp(machine, "amd64") == 0)
+		machine = "AMD64";
+	const struct {
 		dl_marker_var var;
 		const char *value;
 	} fixed[] = {
-	    {DL_MARKER_OS_NAME, "posix"},
-	    {DL_MARKER_SYS_PLATFORM, "linux"},
-	    {DL_MARKER_PLATFORM_SYSTEM, "Linux"},
-	    {DL_MARKER_PLATFORM_MACHINE, "x86_64"},
+	    {DL_MARKER_OS_NAME, win ? "nt" : "posix"},
+	    {DL_MARKER_SYS_PLATFORM, mac ? "darwin" : win ? "win32" : "linux"},
+	    {DL_MARKER_PLATFORM_SYSTEM, mac ? "Darwin" : win ? "Windows" : "Linux"},
+	    {DL_MARKER_PLATFORM_MACHINE, machine},
 	    {DL_MARKER_IMPLEMENTATION_NAME, "cpython"},
 	    {DL_MARKER_PLATFORM_PYTHON_IMPLEMENTATION, "CPython"},
 	    {DL_MARKER_PLATFORM_RELEASE, ""},
@@ -1364,11 +1375,7 @@ int dl_py_target_init(dl_py_target *t, const char *py, size_t len, const char *p
 	    (rc = dl_marker_env_set(t->env, DL_MARKER_PYTHON_FULL_VERSION, t->python_text, (size_t)n)) < 0 ||
 	    (rc = dl_marker_env_set(t->env, DL_MARKER_IMPLEMENTATION_VERSION, t->python_text, (size_t)n)) < 0)
 		goto fail;
-	dl_tag_target tt = DL_TAG_TARGET_INIT;
-	tt.py_major = (unsigned)major;
-	tt.py_minor = (unsigned)minor;
-	if ((rc = dl_tag_target_set(&tt, "platform", platform, strlen(platform))) < 0 ||
-	    (rc = dl_tag_list_new(&t->tags, &tt)) < 0)
+	if ((rc = dl_tag_list_new(&t->tags, &tt)) < 0)
 		goto fail;
 	return 0;
 fail:
