@@ -143,6 +143,8 @@ int dl_arena_new(dl_arena **out);
 void *dl_arena_alloc(dl_arena *a, size_t size); /* 16-byte aligned; NULL on OOM */
 void *dl_arena_calloc(dl_arena *a, size_t n, size_t size);
 char *dl_arena_strndup(dl_arena *a, const char *s, size_t len);
+/* printf into the arena; NULL on OOM (stored error not set). */
+char *dl_arena_printf(dl_arena *a, const char *fmt, ...) DL_PRINTF(2, 3);
 size_t dl_arena_bytes(const dl_arena *a); /* bytes handed out so far */
 void dl_arena_free(dl_arena *a);
 

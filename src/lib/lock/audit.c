@@ -44,19 +44,6 @@ const char *dl_audit_severity_name(dl_audit_severity s)
 	return "note";
 }
 
-static char *aprintf(dl_arena *a, const char *fmt, ...) DL_PRINTF(2, 3);
-static char *aprintf(dl_arena *a, const char *fmt, ...)
-{
-	dl_buf b = DL_BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	dl_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *s = b.failed ? NULL : dl_arena_strndup(a, b.ptr != NULL ? b.ptr : "", b.len);
-	dl_buf_free(&b);
-	return s;
-}
-
 static dl_audit_finding *add(dl_audit *au, const char *rule, dl_audit_severity sev, const char *pkg,
                              const char *version, const char *message, dl_lockfile_pos pos)
 {
@@ -209,7 +196,7 @@ static int hygiene(dl_audit *au, const dl_lockfile *l)
 			continue;
 		if (p->source.kind == DL_LOCKFILE_SOURCE_VCS && p->source.commit == NULL) {
 			if (add(au, DL_AUDIT_RULE_UNPINNED, DL_AUDIT_ERROR, p->normalized_name, p->version,
-			        aprintf(au->a, "%s comes from %s without a commit: every install may get different code",
+			        dl_arena_printf(au->a, "%s comes from %s without a commit: every install may get different code",
 			                p->normalized_name, p->source.url != NULL ? p->source.url : "a repository"),
 			        p->pos) == NULL)
 				return dl_error_oom();
@@ -217,7 +204,7 @@ static int hygiene(dl_audit *au, const dl_lockfile *l)
 		}
 		if (p->source.kind == DL_LOCKFILE_SOURCE_DIRECTORY) {
 			if (add(au, DL_AUDIT_RULE_UNPINNED, DL_AUDIT_WARNING, p->normalized_name, p->version,
-			        aprintf(au->a, "%s is a local directory (%s): it is built from whatever the directory holds",
+			        dl_arena_printf(au->a, "%s is a local directory (%s): it is built from whatever the directory holds",
 			                p->normalized_name, p->source.path != NULL ? p->source.path : "?"),
 			        p->pos) == NULL)
 				return dl_error_oom();
@@ -225,7 +212,7 @@ static int hygiene(dl_audit *au, const dl_lockfile *l)
 		}
 		if (p->version == NULL && source_from_index(p)) {
 			if (add(au, DL_AUDIT_RULE_UNPINNED, DL_AUDIT_ERROR, p->normalized_name, NULL,
-			        aprintf(au->a, "%s has no pinned version", p->normalized_name), p->pos) == NULL)
+			        dl_arena_printf(au->a, "%s has no pinned version", p->normalized_name), p->pos) == NULL)
 				return dl_error_oom();
 		}
 		size_t hashes = 0;
@@ -233,7 +220,7 @@ static int hygiene(dl_audit *au, const dl_lockfile *l)
 			hashes += p->files[k].n_hashes;
 		if (hashes == 0 && p->source.kind != DL_LOCKFILE_SOURCE_DIRECTORY) {
 			if (add(au, DL_AUDIT_RULE_NO_HASH, DL_AUDIT_ERROR, p->normalized_name, p->version,
-			        aprintf(au->a, "%s %s has no hash in the lock: any file with that name and version would be "
+			        dl_arena_printf(au->a, "%s %s has no hash in the lock: any file with that name and version would be "
 			                       "installed", p->normalized_name, p->version != NULL ? p->version : ""),
 			        p->pos) == NULL)
 				return dl_error_oom();
@@ -255,7 +242,7 @@ static int typosquat(dl_audit *au, const dl_audit_opts *o)
 		for (size_t k = 0; k < o->n_popular; k++) {
 			if (dl_audit_edit_distance(name, o->popular[k], 1) <= 1) {
 				if (add(au, DL_AUDIT_RULE_TYPOSQUAT, DL_AUDIT_WARNING, name, l->packages[i].version,
-				        aprintf(au->a, "%s is one edit away from the very popular %s, but is not it: check it is "
+				        dl_arena_printf(au->a, "%s is one edit away from the very popular %s, but is not it: check it is "
 				                       "the project you meant",
 				                name, o->popular[k]),
 				        l->packages[i].pos) == NULL)
@@ -351,7 +338,7 @@ static int yanked(dl_audit *au, const dl_audit_opts *o, ask *asks)
 		dl_version_clear(&v);
 		if (files > 0 && gone == files &&
 		    add(au, DL_AUDIT_RULE_YANKED, DL_AUDIT_ERROR, p->normalized_name, p->version,
-		        aprintf(au->a, "%s %s is yanked on the index%s%s%s", p->normalized_name, p->version,
+		        dl_arena_printf(au->a, "%s %s is yanked on the index%s%s%s", p->normalized_name, p->version,
 		                reason != NULL ? " (\"" : "", reason != NULL ? reason : "", reason != NULL ? "\")" : ""),
 		        p->version_pos) == NULL)
 			return dl_error_oom();
@@ -382,7 +369,7 @@ static int confusion(dl_audit *au, const dl_audit_opts *o)
 		}
 		if (found > 1 && add(au, DL_AUDIT_RULE_CONFUSION, DL_AUDIT_ERROR, l->packages[i].normalized_name,
 		                     l->packages[i].version,
-		                     aprintf(au->a, "%s is offered by %s: an installer merging indexes may take it from "
+		                     dl_arena_printf(au->a, "%s is offered by %s: an installer merging indexes may take it from "
 		                                    "either (dependency confusion)",
 		                             l->packages[i].normalized_name, where.ptr),
 		                     l->packages[i].pos) == NULL)
@@ -419,12 +406,12 @@ static int build_findings(dl_audit *au, const dl_audit_opts *o)
 		dl_audit_finding *f;
 		if (env == NULL) {
 			f = add(au, DL_AUDIT_RULE_BUILD_UNPINNED, DL_AUDIT_ERROR, p->name, p->version,
-			        aprintf(au->a, "%s %s runs code at install time: it has %s", p->name, p->version,
+			        dl_arena_printf(au->a, "%s %s runs code at install time: it has %s", p->name, p->version,
 			                p->sdist != NULL ? "no usable wheel for the target" : "no usable wheel and no sdist"),
 			        lp != NULL ? lp->pos : NOPOS);
 		} else {
 			f = add(au, DL_AUDIT_RULE_BUILD_UNPINNED, DL_AUDIT_ERROR, p->name, p->version,
-			        aprintf(au->a, "%s %s is built from its sdist at install time; its build environment (%s: %zu "
+			        dl_arena_printf(au->a, "%s %s is built from its sdist at install time; its build environment (%s: %zu "
 			                       "packages) is resolved fresh, unpinned and unhashed, on every install",
 			                p->name, p->version, env->id, env->n_packages),
 			        lp != NULL ? lp->pos : NOPOS);
@@ -433,7 +420,7 @@ static int build_findings(dl_audit *au, const dl_audit_opts *o)
 				const dl_lock_pkg *q = &env->packages[k];
 				const dl_lockfile_package *same = lock_pkg(o->lock, q->name);
 				bool runtime_pin = same != NULL && same->version != NULL && strcmp(same->version, q->version) == 0;
-				list[k] = aprintf(au->a, "%s==%s%s%s", q->name, q->version,
+				list[k] = dl_arena_printf(au->a, "%s==%s%s%s", q->name, q->version,
 				                  q->builds_from_source ? " (built from source too)" : "",
 				                  runtime_pin ? " (the lock pins it for runtime only)" : "");
 				if (list[k] == NULL)
@@ -456,7 +443,7 @@ static int build_findings(dl_audit *au, const dl_audit_opts *o)
 			if (!q->builds_from_source)
 				continue;
 			if (add(au, DL_AUDIT_RULE_BUILD_SDIST, DL_AUDIT_ERROR, q->name, q->version,
-			        aprintf(au->a, "%s %s, a build requirement in %s (for %s), is itself built from source: code "
+			        dl_arena_printf(au->a, "%s %s, a build requirement in %s (for %s), is itself built from source: code "
 			                       "that builds code",
 			                q->name, q->version, lk->envs[e].id,
 			                lk->envs[e].n_builds > 0 ? lk->envs[e].builds[0] : "?"),
@@ -471,7 +458,7 @@ static int build_findings(dl_audit *au, const dl_audit_opts *o)
 		if (nohash)
 			continue; /* about the index, not the audited lock */
 		if (add(au, cycle ? DL_AUDIT_RULE_BUILD_CYCLE : DL_AUDIT_RULE_BUILD_UNKNOWABLE, DL_AUDIT_WARNING, NULL, NULL,
-		        aprintf(au->a, "%s", n), NOPOS) == NULL)
+		        dl_arena_printf(au->a, "%s", n), NOPOS) == NULL)
 			return dl_error_oom();
 	}
 	return 0;
@@ -523,15 +510,15 @@ int dl_audit_run(dl_audit **out, const dl_audit_opts *o)
 		if (!offered(&asks[i], p->version)) {
 			const char *what = asks[i].p == NULL || !asks[i].p->found ? "the project" : "that version";
 			if (add(au, DL_AUDIT_RULE_MISSING, DL_AUDIT_ERROR, p->normalized_name, p->version,
-			        aprintf(au->a, "%s %s: %s is not on the configured index, so it was left out of the build "
+			        dl_arena_printf(au->a, "%s %s: %s is not on the configured index, so it was left out of the build "
 			                       "analysis; an installer would fail or find it elsewhere",
 			                p->normalized_name, p->version, what),
 			        p->pos) == NULL)
 				rc = dl_error_oom();
 			continue;
 		}
-		roots[nr] = p->marker != NULL ? aprintf(au->a, "%s==%s ; %s", p->normalized_name, p->version, p->marker)
-		                              : aprintf(au->a, "%s==%s", p->normalized_name, p->version);
+		roots[nr] = p->marker != NULL ? dl_arena_printf(au->a, "%s==%s ; %s", p->normalized_name, p->version, p->marker)
+		                              : dl_arena_printf(au->a, "%s==%s", p->normalized_name, p->version);
 		if (roots[nr++] == NULL)
 			rc = dl_error_oom();
 	}
@@ -552,7 +539,7 @@ int dl_audit_run(dl_audit **out, const dl_audit_opts *o)
 			/* The pins do not install for the target, or a build cannot be
 			 * resolved: a finding, with the explanation. */
 			if (add(au, DL_AUDIT_RULE_UNRESOLVABLE, DL_AUDIT_ERROR, NULL, NULL,
-			        aprintf(au->a, "%s", dl_error_last()->message), NOPOS) == NULL)
+			        dl_arena_printf(au->a, "%s", dl_error_last()->message), NOPOS) == NULL)
 				rc = dl_error_oom();
 			au->res = NULL;
 		} else {

@@ -103,19 +103,6 @@ static char *astrdup(dl_arena *a, const char *s)
 	return s != NULL ? dl_arena_strndup(a, s, strlen(s)) : NULL;
 }
 
-static char *aprintf(dl_arena *a, const char *fmt, ...) DL_PRINTF(2, 3);
-static char *aprintf(dl_arena *a, const char *fmt, ...)
-{
-	dl_buf b = DL_BUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	dl_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *s = b.failed ? NULL : dl_arena_strndup(a, b.ptr != NULL ? b.ptr : "", b.len);
-	dl_buf_free(&b);
-	return s;
-}
-
 static int add_note(dl_lock_result *r, const char *note)
 {
 	for (size_t i = 0; i < r->n_notes; i++)
@@ -341,7 +328,7 @@ static int env_for(dl_lock_result *r, const char **reqs, size_t n, bool setuptoo
 
 static int env_add_builder(dl_lock_result *r, env *e, const pkg *p)
 {
-	const char *b = p->name[0] == '<' ? p->name : aprintf(r->a, "%s==%s", p->name, p->version);
+	const char *b = p->name[0] == '<' ? p->name : dl_arena_printf(r->a, "%s==%s", p->name, p->version);
 	const char **nb = dl_arena_calloc(r->a, e->n_builds + 1, sizeof(*nb));
 	if (b == NULL || nb == NULL)
 		return dl_error_oom();
@@ -371,7 +358,7 @@ static int build_reqs(dl_lock_result *r, pkg *p, const dl_client_meta *m, const 
 		v[k++] = canonical_req(r->a, sd->build_requires.items[i].req, &rc);
 	if (sd->setuptools_backend) {
 		if (sd->setup_requires.dynamic != NULL) {
-			char *note = aprintf(r->a, "%s %s: setup_requires cannot be known without running setup.py (%s); its "
+			char *note = dl_arena_printf(r->a, "%s %s: setup_requires cannot be known without running setup.py (%s); its "
 			                           "build environment may be incomplete",
 			                     p->name, p->version, sd->setup_requires.dynamic);
 			rc = note == NULL ? dl_error_oom() : add_note(r, note);
@@ -382,7 +369,7 @@ static int build_reqs(dl_lock_result *r, pkg *p, const dl_client_meta *m, const 
 	for (size_t i = 0; i < sd->unknowable_count && rc == 0; i++) {
 		if (strcmp(sd->unknowable[i], DL_SDIST_NOTE_SETUPTOOLS_WHEEL) == 0)
 			continue; /* resolve_env applies that rule */
-		char *note = aprintf(r->a, "%s %s: %s", p->name, p->version, sd->unknowable[i]);
+		char *note = dl_arena_printf(r->a, "%s %s: %s", p->name, p->version, sd->unknowable[i]);
 		rc = note == NULL ? dl_error_oom() : add_note(r, note);
 	}
 	if (rc != 0) {
@@ -449,7 +436,7 @@ static int expand_set(dl_lock_result *r, set *s)
 		if ((rc = env_add_builder(r, p->env, p)) != 0)
 			break;
 		if (p->env->what == NULL &&
-		    (p->env->what = aprintf(r->a, "the build environment of %s %s", p->name, p->version)) == NULL)
+		    (p->env->what = dl_arena_printf(r->a, "the build environment of %s %s", p->name, p->version)) == NULL)
 			rc = dl_error_oom();
 	}
 	return rc;
@@ -537,7 +524,7 @@ static int resolve_env(dl_lock_result *r, env *e)
 	int rc = rv->resolve(rv->ctx, e->reqs, e->n_reqs, e->what, &pins, &n);
 	if (rc != 0)
 		return rc;
-	char *root = aprintf(r->a, "build-env:%s", e->id);
+	char *root = dl_arena_printf(r->a, "build-env:%s", e->id);
 	if (root == NULL)
 		return dl_error_oom();
 	if ((rc = take_pins(r, &e->s, pins, n, root)) != 0)
@@ -578,7 +565,7 @@ static int resolve_env(dl_lock_result *r, env *e)
 			return rc;
 		e->id = astrdup(r->a, id);
 		dl_free(id);
-		if (e->id == NULL || (root = aprintf(r->a, "build-env:%s", e->id)) == NULL)
+		if (e->id == NULL || (root = dl_arena_printf(r->a, "build-env:%s", e->id)) == NULL)
 			return dl_error_oom();
 		if ((rc = take_pins(r, &e->s, pins, n, root)) != 0)
 			return rc;
@@ -666,7 +653,7 @@ static int find_cycles(dl_lock_result *r)
 	if (rc != 0)
 		return rc;
 	for (size_t i = 0; i < r->n_cycles; i++) {
-		char *note = aprintf(r->a, "build cycle: %s", r->cycles[i]);
+		char *note = dl_arena_printf(r->a, "build cycle: %s", r->cycles[i]);
 		if (note == NULL || add_note(r, note) != 0)
 			return dl_error_oom();
 	}
@@ -694,7 +681,7 @@ static int path_of(dl_lock_result *r, const pkg *p, dl_buf *out, int depth)
 	const pkg *cur = p;
 	const set *s = p->set;
 	while (cur != NULL && n < sizeof chain / sizeof chain[0]) {
-		chain[n++] = aprintf(r->a, "%s==%s", cur->name, cur->version);
+		chain[n++] = dl_arena_printf(r->a, "%s==%s", cur->name, cur->version);
 		const pkg *next = NULL;
 		for (size_t k = 0; k < cur->n_required_by && next == NULL; k++) {
 			const char *by = cur->required_by[k];
@@ -758,7 +745,7 @@ static const char *strip_userinfo(dl_arena *a, const char *url)
 			at = c;
 	if (at == NULL)
 		return astrdup(a, url);
-	return aprintf(a, "%.*s%s", (int)(host - url), url, at + 1);
+	return dl_arena_printf(a, "%.*s%s", (int)(host - url), url, at + 1);
 }
 
 static int lock_file(dl_lock_result *r, dl_lock_file *lf, const dl_client_file *f)
@@ -772,7 +759,7 @@ static int lock_file(dl_lock_result *r, dl_lock_file *lf, const dl_client_file *
 	if (lf->name == NULL || lf->url == NULL)
 		return dl_error_oom();
 	if (h == NULL) {
-		char *note = aprintf(r->a, "%s has no sha256 on its index; installers cannot verify it", lf->name);
+		char *note = dl_arena_printf(r->a, "%s has no sha256 on its index; installers cannot verify it", lf->name);
 		return note == NULL ? dl_error_oom() : add_note(r, note);
 	}
 	return 0;
@@ -890,7 +877,7 @@ static int build_model(dl_lock_result *r)
 		for (size_t i = 0; i < s->n && rc == 0; i++) {
 			const pkg *p = &s->pkgs[i];
 			if (si > 0 && find_pin(&r->runtime, p->name) == NULL)
-				only[n_only++] = aprintf(r->a, "%s==%s", p->name, p->version);
+				only[n_only++] = dl_arena_printf(r->a, "%s==%s", p->name, p->version);
 			if (!p->builds)
 				continue;
 			dl_buf path = DL_BUF_INIT;

@@ -136,20 +136,6 @@ static const char *arena_norm(dl_arena *a, const char *s)
 	return out;
 }
 
-static const char *arena_printf(dl_arena *a, const char *fmt, ...) DL_PRINTF(2, 3);
-static const char *arena_printf(dl_arena *a, const char *fmt, ...)
-{
-	dl_buf b;
-	dl_buf_init(&b, 1 << 20);
-	va_list ap;
-	va_start(ap, fmt);
-	dl_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	char *s = b.failed ? NULL : dl_arena_strndup(a, dl_buf_cstr(&b), b.len);
-	dl_buf_free(&b);
-	return s;
-}
-
 static bool name_in(const char *name, const char **names, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -503,12 +489,12 @@ static int check_files(dl_py_session *s, pkg *p, size_t k)
 	if (rs->has_wheel || rs->has_sdist)
 		return 0;
 	if (rp_block != NULL) {
-		rs->unusable = arena_printf(s->arena, "it requires Python %s, the target is %s", rp_block, t->python_text);
+		rs->unusable = dl_arena_printf(s->arena, "it requires Python %s, the target is %s", rp_block, t->python_text);
 	} else {
 		const char *sd = !saw_sdist ? "it has no source distribution" : "building from source is disabled";
 		const char *wh = !saw_wheel ? "it has no wheels" : no_binary ? "wheels are disabled"
 		                                                                 : "no wheel matches the target";
-		rs->unusable = arena_printf(s->arena, "%s and %s", sd, wh);
+		rs->unusable = dl_arena_printf(s->arena, "%s and %s", sd, wh);
 	}
 	return rs->unusable != NULL ? 0 : dl_error_oom();
 }
@@ -538,7 +524,7 @@ static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 	p = &s->pk[id];
 	rs = &p->rs[k];
 	if (m == NULL || !m->available) {
-		rs->unusable = m != NULL && m->reason != NULL ? arena_printf(s->arena, "%s", m->reason)
+		rs->unusable = m != NULL && m->reason != NULL ? dl_arena_printf(s->arena, "%s", m->reason)
 		                                              : "its metadata is not available";
 		rs->meta_done = true;
 		return rs->unusable != NULL ? 0 : dl_error_oom();
@@ -547,7 +533,7 @@ static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 	if ((rc = python_ok_text(&s->o->target->python, m->requires_python, &ok)) < 0)
 		return rc;
 	if (!ok) {
-		rs->unusable = arena_printf(s->arena, "it requires Python %s, the target is %s", m->requires_python,
+		rs->unusable = dl_arena_printf(s->arena, "it requires Python %s, the target is %s", m->requires_python,
 		                            s->o->target->python_text);
 		rs->meta_done = true;
 		return rs->unusable != NULL ? 0 : dl_error_oom();
@@ -578,7 +564,7 @@ static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 		}
 		if (rc < 0) {
 			/* bad metadata makes the release unusable, not the resolution */
-			rs->unusable = arena_printf(s->arena, "its metadata cannot be read: %s", dl_error_last()->message);
+			rs->unusable = dl_arena_printf(s->arena, "its metadata cannot be read: %s", dl_error_last()->message);
 			dl_error_clear();
 			free_reqs(reqs, n);
 			rs->meta_done = true;
@@ -739,7 +725,7 @@ static int compute_deps(dl_py_session *s, uint32_t id, size_t index, bool *avail
 				return rc;
 			if (!ok) {
 				*available = false;
-				*reason = arena_printf(s->arena, "they require Python %s, the target is %s", o->requires_python,
+				*reason = dl_arena_printf(s->arena, "they require Python %s, the target is %s", o->requires_python,
 				                       o->target->python_text);
 				return *reason != NULL ? 0 : dl_error_oom();
 			}

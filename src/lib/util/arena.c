@@ -6,6 +6,7 @@
  * the teardown one loop over blocks.  Blocks double in size up to 1 MiB; a
  * request larger than a block gets a block of its own.
  */
+#include <stdarg.h>
 #include <string.h>
 
 #include "deeplock/common.h"
@@ -96,6 +97,18 @@ void *dl_arena_calloc(dl_arena *a, size_t n, size_t size)
 	if (p != NULL)
 		memset(p, 0, total);
 	return p;
+}
+
+char *dl_arena_printf(dl_arena *a, const char *fmt, ...)
+{
+	dl_buf b = DL_BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	dl_buf_vprintf(&b, fmt, ap);
+	va_end(ap);
+	char *s = b.failed ? NULL : dl_arena_strndup(a, dl_buf_cstr(&b), b.len);
+	dl_buf_free(&b);
+	return s;
 }
 
 char *dl_arena_strndup(dl_arena *a, const char *s, size_t len)
