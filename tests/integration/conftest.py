@@ -30,9 +30,18 @@ class Run:
         return json.loads(self.out)
 
 
+# Every test serves its own index on 127.0.0.1; anything else must fail fast
+# instead of reaching a public index: proxies point at a dead loopback port.
+NO_PUBLIC_NETWORK = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
+                     "all_proxy": "http://127.0.0.1:9", "no_proxy": "127.0.0.1,localhost"}
+os.environ.update(NO_PUBLIC_NETWORK)
+
+
 @pytest.fixture
 def run(deeplock_bin):
     def _run(*args, input=None, env=None):
+        if env is not None:
+            env = dict(env, **NO_PUBLIC_NETWORK)
         proc = subprocess.run([deeplock_bin, *args], input=input, capture_output=True,
                               env=env, timeout=60)
         return Run(proc)
