@@ -35,8 +35,6 @@ typedef struct dl_pyindex_opts {
 	dl_client *client;
 	const char *python;   /* target Python "3.11" or "3.11.4"; NULL = "3.11" */
 	const char *platform; /* platform tag; NULL = "manylinux_2_36_x86_64" (Debian 12) */
-	bool prereleases;     /* --prerelease allow */
-	bool lowest;          /* --resolution lowest */
 	const char *const *only_binary; /* names, or ":all:" */
 	size_t n_only_binary;
 	const char *const *no_binary;
@@ -49,9 +47,18 @@ typedef struct dl_pyindex_opts {
 	const char *const *prefer_names;
 	const char *const *prefer_versions;
 	size_t n_prefer;
+	/* Overrides (PEP 508 strings): replace every requirement on their
+	 * project, the root's included. */
+	const char *const *overrides;
+	size_t n_overrides;
+	/* pyresolve.h's dl_py_prereleases and dl_py_strategy; the zero
+	 * values are the defaults (if-necessary-or-explicit, highest). */
+	int prerelease_mode;
+	int strategy;
 } dl_pyindex_opts;
 
-#define DL_PYINDEX_OPTS_INIT {DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, false, false, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0}
+#define DL_PYINDEX_OPTS_INIT                                                                                           \
+	{DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0}
 
 /* Create a resolver over `opts->client` (borrowed).  Fails with DL_EINVAL
  * for a bad Python version, platform tag, package name or constraint

@@ -29,6 +29,7 @@
 #include "deeplock/name.h"
 #include "deeplock/project.h"
 #include "deeplock/pyindex.h"
+#include "deeplock/pyresolve.h"
 #include "deeplock/requirement.h"
 
 #define INPUT_MAX ((size_t)16 << 20)
@@ -321,8 +322,11 @@ static void help(FILE *out)
 	        "      --forbid-sdist        fail if any package would run code at install time\n"
 	        "      --python X.Y[.Z]      target Python (default 3.11)\n"
 	        "      --python-platform TAG target platform tag (default manylinux_2_36_x86_64)\n"
-	        "      --prerelease allow    allow pre-releases everywhere\n"
-	        "      --resolution lowest   prefer the lowest versions\n"
+	        "      --override FILE       requirements that replace every requirement on their\n"
+	        "                            projects (repeatable)\n"
+	        "      --prerelease MODE     if-necessary-or-explicit (default), allow, disallow,\n"
+	        "                            if-necessary\n"
+	        "      --resolution S        highest (default), lowest, lowest-direct\n"
 	        "      --only-binary NAMES   never use sdists of these (comma list, or :all:)\n"
 	        "      --no-binary NAMES     never use wheels of these (comma list, or :all:)\n"
 	        "  -q, --quiet               print only errors\n"
@@ -424,7 +428,9 @@ int dl_cli_lock(int argc, char **argv)
 	dl_lock_result *results[MAX_TARGETS] = {0};
 	dl_lock_merged *merged = NULL;
 	size_t n_targets = 0;
-	bool check = false, forbid = false, quiet = false, pre = false, lowest = false, upgrade = false, verbose = false;
+	bool check = false, forbid = false, quiet = false, pre = false, upgrade = false, verbose = false;
+	int pre_mode = -1, strategy = DL_PY_HIGHEST;
+	strv ofiles = {0}, overrides = {0};
 	strv upgrade_pkgs = {0}, pref_names = {0}, pref_versions = {0};
 	dl_lock_doc *prev = NULL;
 	bool extra_owned = false, links_owned = false;
@@ -500,20 +506,30 @@ int dl_cli_lock(int argc, char **argv)
 			strv_push(&platforms, val);
 		} else if (strcmp(a, "--prerelease") == 0) {
 			NEEDS_VALUE();
-			if (strcmp(val, "allow") == 0)
-				pre = true;
-			else if (strcmp(val, "if-necessary-or-explicit") != 0) {
-				dl_cli_usage_error("lock", "--prerelease is allow or if-necessary-or-explicit, not '%s'", val);
+			static const char *const modes[] = {"if-necessary-or-explicit", "disallow", "allow", "if-necessary"};
+			pre_mode = -1;
+			for (int m = 0; m < 4; m++)
+				if (strcmp(val, modes[m]) == 0)
+					pre_mode = m;
+			if (pre_mode < 0) {
+				dl_cli_usage_error("lock", "--prerelease is disallow, allow, if-necessary or if-necessary-or-explicit, "
+				                           "not '%s'", val);
 				goto done;
 			}
 		} else if (strcmp(a, "--resolution") == 0) {
 			NEEDS_VALUE();
-			if (strcmp(val, "lowest") == 0)
-				lowest = true;
-			else if (strcmp(val, "highest") != 0) {
-				dl_cli_usage_error("lock", "--resolution is highest or lowest, not '%s'", val);
+			static const char *const strategies[] = {"highest", "lowest", "lowest-direct"};
+			strategy = -1;
+			for (int m = 0; m < 3; m++)
+				if (strcmp(val, strategies[m]) == 0)
+					strategy = m;
+			if (strategy < 0) {
+				dl_cli_usage_error("lock", "--resolution is highest, lowest or lowest-direct, not '%s'", val);
 				goto done;
 			}
+		} else if (strcmp(a, "--override") == 0) {
+			NEEDS_VALUE();
+			strv_push(&ofiles, val);
 		} else if (strcmp(a, "--only-binary") == 0) {
 			NEEDS_VALUE();
 			split_names(&only_binary, val);
@@ -536,6 +552,16 @@ int dl_cli_lock(int argc, char **argv)
 		path = ".";
 	if (read_inputs(path, &rfiles, &cfiles, &groups, &in, quiet) != 0)
 		goto done;
+	/* Overrides: requirements files whose entries replace every
+	 * requirement on their projects. */
+	for (size_t i = 0; i < ofiles.n; i++) {
+		dl_project *r = NULL;
+		if (read_project(&r, ofiles.v[i], true) != 0 || take_list(&r->runtime, &overrides, ofiles.v[i]) != 0) {
+			dl_project_free(r);
+			goto done;
+		}
+		dl_project_free(r);
+	}
 	/* Options from requirements files, where the command line said nothing. */
 	if (net.index_url == NULL && in.fo.index_url != NULL)
 		net.index_url = in.fo.index_url;
@@ -614,14 +640,16 @@ int dl_cli_lock(int argc, char **argv)
 		po.client = net.client;
 		po.python = pythons.n > 0 ? pythons.v[ti / npl] : NULL;
 		po.platform = platforms.n > 0 ? platforms.v[ti % npl] : NULL;
-		po.prereleases = pre;
-		po.lowest = lowest;
+		po.prerelease_mode = pre_mode >= 0 ? pre_mode : pre ? DL_PY_PRE_ALLOW : DL_PY_PRE_IF_NECESSARY_OR_EXPLICIT;
 		po.only_binary = (const char *const *)only_binary.v;
 		po.n_only_binary = only_binary.n;
 		po.no_binary = (const char *const *)no_binary.v;
 		po.n_no_binary = no_binary.n;
 		po.constraints = (const char *const *)in.constraints.v;
 		po.n_constraints = in.constraints.n;
+		po.overrides = (const char *const *)overrides.v;
+		po.n_overrides = overrides.n;
+		po.strategy = strategy;
 		if (dl_pyindex_new(&pis[ti], &po) != 0) {
 			dl_cli_lib_error(NULL);
 			goto done;
@@ -724,6 +752,8 @@ done:
 	}
 	strv_free(&pythons);
 	strv_free(&platforms);
+	strv_free(&ofiles);
+	strv_free(&overrides);
 	/* The net options took over arrays owned by strv lists: release them
 	 * here, since dl_cli_net_close frees only the array, not the strings. */
 	{

@@ -626,3 +626,45 @@ def test_pip_builds_with_the_build_constraints_export(run, tmp_path):
         env_vars["PIP_CONSTRAINT"] = str(tmp_path / "bad.txt")
         proc = subprocess.run(cmd + ["-w", str(tmp_path / "out2")], capture_output=True, text=True, env=env_vars)
         assert proc.returncode != 0 and "setuptools" in proc.stdout + proc.stderr
+
+
+def test_resolution_strategies_overrides_and_prerelease_modes(run, demo, tmp_path):
+    def deps(d):
+        (p / "pyproject.toml").write_text('[project]\nname = "t"\nversion = "1"\ndependencies = ' + json.dumps(d) + "\n")
+
+    def versions(p):
+        return {x["name"]: x["version"] for x in tomllib.loads((p / "pylock.toml").read_text())["packages"]}
+
+    p = project(tmp_path, ["requests"])
+    assert lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "--resolution", "lowest").rc == 0
+    assert versions(p)["urllib3"] == "1.26.18"
+    # lowest-direct: lowest for what the project names, highest below it.
+    deps(["urllib3", "requests"])
+    r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "--resolution", "lowest-direct")
+    assert r.rc == 0, r.err
+    assert versions(p)["urllib3"] == "1.26.18"
+    deps(["requests"])
+    r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "--resolution", "lowest-direct", "--upgrade")
+    assert r.rc == 0, r.err
+    assert versions(p)["urllib3"] == "2.1.0"
+    # An override replaces every requirement on its project, the project's own
+    # included: a constraint with the same text would make this unsolvable.
+    deps(["requests", "urllib3>=2"])
+    (tmp_path / "o.txt").write_text("urllib3<2\n")
+    r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "--override", str(tmp_path / "o.txt"))
+    assert r.rc == 0, r.err
+    assert versions(p)["urllib3"] == "1.26.18"
+    (tmp_path / "c.txt").write_text("urllib3<2\n")
+    r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "-c", str(tmp_path / "c.txt"))
+    assert r.rc == 1 and "urllib3" in r.err
+    (tmp_path / "o.txt").write_text("urllib3<2\nurllib3 ===\n")
+    r = lock(run, tmp_path, demo["url"], str(p), "--override", str(tmp_path / "o.txt"))
+    assert r.rc != 0 and "o.txt:2" in r.err
+    r = lock(run, tmp_path, demo["url"], str(p), "--prerelease", "sometimes")
+    assert r.rc == 2 and "--prerelease" in r.err
+    r = lock(run, tmp_path, demo["url"], str(p), "--resolution", "newest")
+    assert r.rc == 2 and "--resolution" in r.err
+    for mode in ("disallow", "allow", "if-necessary", "if-necessary-or-explicit"):
+        r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "--prerelease", mode, "--upgrade")
+        assert r.rc == 0, (mode, r.err)
+        assert versions(p)["urllib3"] == "2.1.0"

@@ -61,6 +61,8 @@ struct dl_pyindex {
 	char *environment;
 	dl_requirement **constraints;
 	size_t n_constraints;
+	dl_requirement **overrides;
+	size_t n_overrides;
 	dl_py_preference *prefs;
 	sproj *projects; /* a list: a lock touches hundreds, not millions */
 	struct ask *asks;
@@ -443,6 +445,17 @@ int dl_pyindex_new(dl_pyindex **out, const dl_pyindex_opts *o)
 				dl_error_context("in constraint '%s'", o->constraints[i]);
 		}
 	}
+	if (rc == 0 && o->n_overrides > 0) {
+		p->overrides = dl_arena_calloc(p->a, o->n_overrides, sizeof(*p->overrides));
+		rc = p->overrides == NULL ? dl_error_oom() : 0;
+		for (size_t i = 0; i < o->n_overrides && rc == 0; i++) {
+			rc = dl_requirement_parse(&p->overrides[i], o->overrides[i], strlen(o->overrides[i]));
+			if (rc == 0)
+				p->n_overrides++;
+			else
+				dl_error_context("in override '%s'", o->overrides[i]);
+		}
+	}
 	if (rc == 0 && o->n_prefer > 0) {
 		p->prefs = dl_arena_calloc(p->a, o->n_prefer, sizeof(*p->prefs));
 		rc = p->prefs == NULL ? dl_error_oom() : 0;
@@ -467,6 +480,8 @@ void dl_pyindex_free(dl_pyindex *p)
 		ask_free(p->asks);
 	for (size_t i = 0; i < p->n_constraints; i++)
 		dl_requirement_free(p->constraints[i]);
+	for (size_t i = 0; i < p->n_overrides; i++)
+		dl_requirement_free(p->overrides[i]);
 	dl_py_target_clear(&p->target);
 	dl_arena_free(p->pin_arena);
 	dl_arena_free(p->a);
@@ -559,8 +574,10 @@ static int resolve(void *ctx, const char *const *reqs, size_t n, const char *wha
 	po.target = &p->target;
 	po.requirements = (const dl_requirement *const *)roots;
 	po.nrequirements = nr;
-	po.prereleases = p->o.prereleases ? DL_PY_PRE_ALLOW : DL_PY_PRE_IF_NECESSARY_OR_EXPLICIT;
-	po.strategy = p->o.lowest ? DL_PY_LOWEST : DL_PY_HIGHEST;
+	po.prereleases = p->o.prerelease_mode;
+	po.strategy = p->o.strategy;
+	po.overrides = (const dl_requirement *const *)p->overrides;
+	po.noverrides = p->n_overrides;
 	po.constraints = (const dl_requirement *const *)p->constraints;
 	po.nconstraints = p->n_constraints;
 	po.preferences = p->prefs;
