@@ -42,6 +42,21 @@ int dl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((for
  * capped at `max` bytes.  NULL with a printed error on failure. */
 char *dl_cli_read_input(const char *path, size_t max, size_t *len_out);
 
+/* Run argv[0] (looked up in PATH, no shell) with stdout captured into a new
+ * NUL-terminated buffer (free with dl_free), at most `max` bytes; stderr is
+ * left alone.  Returns 0 with *status_out the exit status (128 + signal
+ * when killed), ENOENT when there is no such program, EFBIG when the output
+ * exceeds `max`, or another errno value. */
+int dl_cli_capture(char *const argv[], size_t max, char **out, size_t *len_out, int *status_out);
+
+/* --python VALUE: true when VALUE names an interpreter rather than a
+ * version X[.Y[.Z]]. */
+bool dl_cli_is_interpreter(const char *python);
+/* Ask the interpreter `exe` (a path or a name on PATH) for its version
+ * X.Y.Z and most specific platform tag (interp.c).  0, or DL_EXIT_FAIL
+ * after printing why. */
+int dl_cli_probe_python(const char *exe, char version[static 64], char platform[static 64]);
+
 /* The file reader and environment lookup the CLI gives the library's
  * requirements-file and project readers (debug_inputs.c). */
 int dl_cli_read_disk(void *ctx, const char *path, dl_buf *out);

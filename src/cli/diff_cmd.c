@@ -16,18 +16,14 @@
  * unchanged.
  */
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "deeplock/lockdiff.h"
-
-extern char **environ;
 
 #define DIFF_INPUT_MAX ((size_t)64 << 20)
 
@@ -41,57 +37,23 @@ enum fail_on { FAIL_NONE, FAIL_BUILD, FAIL_ANY };
  * printing why. */
 static char *git_show(const char *spec, size_t *len_out)
 {
-	int fds[2];
-	if (pipe(fds) != 0) {
-		dl_cli_error("cannot run git: pipe failed");
-		return NULL;
-	}
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fds[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addclose(&fa, fds[0]);
-	posix_spawn_file_actions_addclose(&fa, fds[1]);
 	char *argv[] = {"git", "show", (char *)spec, NULL};
-	pid_t pid;
-	int err = posix_spawnp(&pid, "git", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(fds[1]);
-	if (err != 0) {
-		close(fds[0]);
-		dl_cli_error("cannot run git to read %s: %s", spec, err == ENOENT ? "git is not installed" : "spawn failed");
-		return NULL;
-	}
-	dl_buf b;
-	dl_buf_init(&b, DIFF_INPUT_MAX);
-	char chunk[65536];
-	ssize_t n;
-	while ((n = read(fds[0], chunk, sizeof chunk)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (dl_buf_put(&b, chunk, (size_t)n) < 0)
-			break;
-	}
-	close(fds[0]);
+	char *out = NULL;
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		dl_cli_error("git show %s failed (see git's message above)", spec);
-		dl_buf_free(&b);
-		return NULL;
-	}
-	if (b.failed) {
+	int err = dl_cli_capture(argv, DIFF_INPUT_MAX, &out, len_out, &status);
+	if (err == ENOENT)
+		dl_cli_error("cannot run git to read %s: git is not installed", spec);
+	else if (err == EFBIG)
 		dl_cli_error("%s: larger than %zu bytes", spec, DIFF_INPUT_MAX);
-		dl_buf_free(&b);
-		return NULL;
-	}
-	char *s = dl_buf_detach(&b, len_out);
-	if (s == NULL)
-		dl_cli_error("out of memory reading %s", spec);
-	return s;
+	else if (err != 0) {
+		char eb[128];
+		dl_cli_error("cannot run git to read %s: %s", spec, strerror_r(err, eb, sizeof eb));
+	} else if (status != 0)
+		dl_cli_error("git show %s failed (see git's message above)", spec);
+	else
+		return out;
+	dl_free(out);
+	return NULL;
 }
 
 /* Read a file, "-", or REV:path; *path_hint gets the file name to detect

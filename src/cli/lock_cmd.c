@@ -320,7 +320,8 @@ static void help(FILE *out)
 	        "      --build-deps POLICY   needed (default): expand what an installer would build;\n"
 	        "                            all: every package with an sdist; none: nothing\n"
 	        "      --forbid-sdist        fail if any package would run code at install time\n"
-	        "      --python X.Y[.Z]      target Python (default 3.11)\n"
+	        "      --python X.Y[.Z]|PATH target Python, or the interpreter to ask for its\n"
+	        "                            version and platform (default 3.11)\n"
 	        "      --python-platform TAG target platform tag (default manylinux_2_36_x86_64)\n"
 	        "      --override FILE       requirements that replace every requirement on their\n"
 	        "                            projects (repeatable)\n"
@@ -618,6 +619,26 @@ int dl_cli_lock(int argc, char **argv)
 		}
 		free(odata);
 	}
+	/* --python PATH|NAME: the interpreter says its version and, unless
+	 * --python-platform is given, its platform. */
+	char py_platform[MAX_TARGETS][64];
+	for (size_t i = 0; i < pythons.n && i < MAX_TARGETS; i++) {
+		py_platform[i][0] = '\0';
+		if (!dl_cli_is_interpreter(pythons.v[i]))
+			continue;
+		char version[64];
+		if (dl_cli_probe_python(pythons.v[i], version, py_platform[i]) != 0)
+			goto done;
+		if (verbose && !quiet)
+			fprintf(stderr, "deeplock: %s is CPython %s on %s\n", pythons.v[i], version, py_platform[i]);
+		char *v = strdup(version);
+		if (v == NULL) {
+			dl_cli_error("out of memory");
+			goto done;
+		}
+		free(pythons.v[i]);
+		pythons.v[i] = v;
+	}
 	if (dl_cli_net_open(&net) != DL_EXIT_OK)
 		goto done;
 	/* One resolution per target: every --python with every
@@ -639,7 +660,9 @@ int dl_cli_lock(int argc, char **argv)
 		po.n_prefer = pref_names.n;
 		po.client = net.client;
 		po.python = pythons.n > 0 ? pythons.v[ti / npl] : NULL;
-		po.platform = platforms.n > 0 ? platforms.v[ti % npl] : NULL;
+		po.platform = platforms.n > 0                                  ? platforms.v[ti % npl]
+		              : pythons.n > 0 && py_platform[ti / npl][0] != '\0' ? py_platform[ti / npl]
+		                                                                    : NULL;
 		po.prerelease_mode = pre_mode >= 0 ? pre_mode : pre ? DL_PY_PRE_ALLOW : DL_PY_PRE_IF_NECESSARY_OR_EXPLICIT;
 		po.only_binary = (const char *const *)only_binary.v;
 		po.n_only_binary = only_binary.n;

@@ -668,3 +668,45 @@ def test_resolution_strategies_overrides_and_prerelease_modes(run, demo, tmp_pat
         r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "--prerelease", mode, "--upgrade")
         assert r.rc == 0, (mode, r.err)
         assert versions(p)["urllib3"] == "2.1.0"
+
+
+def test_python_interpreter_gives_version_and_platform(run, demo, tmp_path):
+    """--python PATH asks the interpreter, isolated and without site."""
+    p = project(tmp_path, ["requests", "cffi"])
+    r = lock(run, tmp_path, demo["url"], str(p), "--python", "/usr/bin/python3", "-o", str(tmp_path / "a.toml"))
+    assert r.rc == 0, r.err
+    import platform
+    glibc = os.confstr("CS_GNU_LIBC_VERSION").split()[1].split(".")
+    tag = f"manylinux_{glibc[0]}_{glibc[1]}_{platform.machine()}"
+    r = lock(run, tmp_path, demo["url"], str(p), "--python", platform.python_version(), "--python-platform", tag,
+             "-o", str(tmp_path / "b.toml"))
+    assert r.rc == 0, r.err
+    assert (tmp_path / "a.toml").read_bytes() == (tmp_path / "b.toml").read_bytes()
+
+    def fake(answer, status=0):
+        f = tmp_path / "fakepy"
+        f.write_text(f"#!/bin/sh\necho '{answer}'\nexit {status}\n")
+        f.chmod(0o755)
+        return str(f)
+
+    # A macOS interpreter: cffi has an arm64 macOS wheel there, and the lock says where it was made for.
+    r = lock(run, tmp_path, demo["url"], str(p), "--python", fake("cpython 3.12.1 macosx_14_0_arm64"),
+             "-o", str(tmp_path / "c.toml"))
+    assert r.rc == 0, r.err
+    text = (tmp_path / "c.toml").read_text()
+    assert "3.12" in text and "darwin" in text and "macosx_11_0_arm64" in text
+    # --python-platform wins over the interpreter's platform.
+    r = lock(run, tmp_path, demo["url"], str(p), "--python", fake("cpython 3.12.1 macosx_14_0_arm64"),
+             "--python-platform", tag, "-o", str(tmp_path / "d.toml"))
+    assert r.rc == 0, r.err
+    assert "darwin" not in (tmp_path / "d.toml").read_text()
+    for answer, status, msg in [("pypy 3.10.13 manylinux_2_36_x86_64", 0, "CPython only"),
+                                ("cpython 3.12.1", 0, "not a Python 3 interpreter"),
+                                ("cpython 3.12.1 macosx_14_0_arm64 extra", 0, "not a Python 3 interpreter"),
+                                ("cpython 3.12.1 ../../etc", 0, "not a Python 3 interpreter"),
+                                ("", 3, "exited with status 3")]:
+        r = lock(run, tmp_path, demo["url"], str(p), "--python", fake(answer, status), "-o", str(tmp_path / "e.toml"))
+        assert r.rc == 1 and msg in r.err, (answer, r.err)
+        assert not (tmp_path / "e.toml").exists()
+    r = lock(run, tmp_path, demo["url"], str(p), "--python", "no-such-python3", "-o", str(tmp_path / "e.toml"))
+    assert r.rc == 1 and "no such interpreter" in r.err
