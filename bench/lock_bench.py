@@ -66,6 +66,7 @@ from packaging.requirements import InvalidRequirement, Requirement  # noqa: E402
 from packaging.version import InvalidVersion, Version  # noqa: E402
 
 SNAPSHOT = "data/resolvelib/index/pypi-2020-02-15-pandas.json"
+GROWTH = (10, 30, 100)  # root-set sizes for the growth table; the full set is the last row
 SDIST_ONLY = 0.25
 SEED = 5
 PY = "/usr/bin/python3"
@@ -485,6 +486,26 @@ def main(argv):
                 rows[mode] = bench_deeplock(deeplock, srv.url, roots_file, work, mode, runs)
             rows["none, peer view"] = bench_deeplock(deeplock, peer_srv.url, roots_file, work, "none", runs)
             expected = rows["none, peer view"]["cold"][0]["runtime"]
+            # Growth: the same lock on the first N roots (sorted), deeplock's
+            # default against pip's resolver on the peer view.
+            growth = []
+            for n in GROWTH:
+                if n >= len(roots):
+                    continue
+                sub = os.path.join(work, f"roots-{n}.txt")
+                with open(sub, "w") as f:
+                    f.write("\n".join(sorted(roots)[:n]) + "\n")
+                g = {"n": n, "dl": bench_deeplock(deeplock, srv.url, sub, work, "needed", runs)}
+                exp = bench_deeplock(deeplock, peer_srv.url, sub, work, "none", 1)["cold"][0]["runtime"]
+                if "pip" in peers:
+                    urls = {"peer": peer_srv.url, "nometa": nometa_srv.url, "bool": bool_srv.url}
+                    try:
+                        g["pip"] = bench_peer(f"pip-{n}", make_peer("pip", urls, sorted(roots)[:n], peer_src), work,
+                                              peer_runs, exp, peer_timeout)
+                    except PeerFailed as e:
+                        g["pip_failed"] = str(e)
+                growth.append(g)
+            growth.append({"n": len(roots), "dl": rows["needed"], "pip": None})
             for name in peers:
                 urls = {"peer": peer_srv.url, "nometa": nometa_srv.url, "bool": bool_srv.url}
                 peer = make_peer(name, urls, roots, peer_src)
@@ -539,6 +560,24 @@ def main(argv):
               f"from the cache (revalidated).")
         for name, why in failures.items():
             print(f"\n{name} could not be timed: {why}")
+        if "pip" in peer_rows:
+            growth[-1]["pip"] = peer_rows["pip"]
+        print("\nGrowth with the size of the tree: the first N roots (sorted), deeplock's default lock "
+              "(build closure included) against pip's resolver (runtime only, peer view), cold:\n")
+        print("| roots | packages (build envs) | deeplock cold | deeplock peak RSS | pip cold | pip peak RSS | ratio |")
+        print("|---|---|---|---|---|---|---|")
+        for g in growth:
+            c = g["dl"]["cold"][0]
+            dl = med(g["dl"]["cold"], "wall")
+            line = (f"| {g['n']} | {c['runtime'] + c['build_only']} ({c['envs']}) | {dl * 1000:.0f} ms "
+                    f"| {med(g['dl']['cold'], 'rss') / 1024:.0f} MiB ")
+            if g.get("pip"):
+                pc = med(g["pip"]["cold"], "wall")
+                line += (f"| {pc * 1000:.0f} ms | {med(g['pip']['cold'], 'rss') / 1024:.0f} MiB "
+                         f"| {pc / dl:.1f}x |")
+            else:
+                line += f"| not run{': ' + g['pip_failed'] if g.get('pip_failed') else ''} | | |"
+            print(line)
         versions = peer_versions(peer_src)
         print("\nPeers: " + "; ".join(f"{n}: {versions[n]}" for n in peers) + ".")
     finally:
