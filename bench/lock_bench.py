@@ -410,8 +410,10 @@ def bench_peer(name, peer, work, runs, expected, timeout):
             except subprocess.TimeoutExpired:
                 raise PeerFailed(f"no lock after {timeout:.0f} s ({phase} cache); stopped") from None
             if p.returncode != 0:
-                tail = "\n".join(line for line in p.stderr.splitlines() if not line.startswith("\t")
-                                 and "Maximum resident" not in line)[-1500:]
+                # /usr/bin/time -v appends its report (tab-indented) and an
+                # exit-status line; keep the peer's own words.
+                tail = "\n".join(line for line in p.stderr.splitlines() if line.strip() and
+                                 not line.startswith("\t") and not line.startswith("Command exited"))[-1500:]
                 raise PeerFailed(f"exit status {p.returncode}: {tail.strip()}")
             n = count(d)
             if n < expected:
