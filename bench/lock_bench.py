@@ -411,8 +411,10 @@ def bench_peer(name, peer, work, runs, expected, timeout):
             except subprocess.TimeoutExpired:
                 raise PeerFailed(f"no lock after {timeout:.0f} s ({phase} cache); stopped") from None
             if p.returncode != 0:
-                tail = "\n".join(line for line in p.stderr.splitlines() if not line.startswith("\t")
-                                 and "Maximum resident" not in line)[-1500:]
+                # /usr/bin/time -v appends its report (tab-indented) and an
+                # exit-status line; keep the peer's own words.
+                tail = "\n".join(line for line in p.stderr.splitlines() if line.strip() and
+                                 not line.startswith("\t") and not line.startswith("Command exited"))[-1500:]
                 raise PeerFailed(f"exit status {p.returncode}: {tail.strip()}")
             n = count(d)
             if n < expected:
@@ -432,9 +434,11 @@ def peer_versions(src):
             with open(os.path.join(src, "pip", "src", "pip", "__init__.py")) as f:
                 return re.search(r'__version__ = "([^"]+)"', f.read()).group(1)
         except (OSError, TypeError, AttributeError):
-            return "no checkout"
-    return {"pip": f"Debian pip {deb('python3-pip')}", "pip-lock": f"pip {pip_src()} from a checkout",
-            "pip-compile": f"pip-tools from a checkout, on pip {pip_src()}",
+            return None
+    pv = pip_src()
+    return {"pip": f"Debian pip {deb('python3-pip')}",
+            "pip-lock": f"pip {pv} from a checkout" if pv else "no pip checkout",
+            "pip-compile": f"pip-tools from a checkout, on pip {pv}" if pv else "no pip-tools checkout",
             "pip-compile-build": "the same, --all-build-deps --no-build-isolation",
             "poetry": f"Poetry {deb('python3-poetry')}", "pdm": f"PDM {deb('python3-pdm')}",
             "pipenv": f"Pipenv {deb('pipenv')}"}
@@ -543,12 +547,13 @@ def main(argv):
             print(f"| {name} | not run: {why.splitlines()[-1] if why else ''} | | | | | |")
         full = med(rows["all"]["cold"], "wall")
         need = med(rows["needed"]["cold"], "wall")
-        print("\nRatios, peer cold time / deeplock cold time (higher: deeplock faster):\n")
-        print("| peer | vs deeplock default (full closure) | vs --build-deps all | vs --build-deps none, peer view "
-              "| warm: peer / deeplock default |")
-        print("|---|---|---|---|---|")
         same = med(rows["none, peer view"]["cold"], "wall")
         warm = med(rows["needed"]["warm"], "wall")
+        if peer_rows:
+            print("\nRatios, peer time / deeplock time (higher: deeplock faster):\n")
+            print("| peer | cold, vs deeplock default (full closure) | cold, vs --build-deps all "
+                  "| cold, vs --build-deps none, peer view | warm, vs deeplock default |")
+            print("|---|---|---|---|---|")
         for name, r in peer_rows.items():
             pc, pw = med(r["cold"], "wall"), med(r["warm"], "wall")
             print(f"| {name} | {pc / need:.1f}x | {pc / full:.1f}x | {pc / same:.1f}x | {pw / warm:.1f}x |")
