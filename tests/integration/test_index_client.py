@@ -106,8 +106,12 @@ def test_metadata_pep658_and_sdist_static_reading(run, indexes, tmp_path):
 def test_warm_run_sends_only_revalidations(run, indexes, tmp_path):
     cache = tmp_path / "c"
     cold = index(run, cache, "-i", indexes["a"].url, "--metadata", "all", "alpha", "beta", "gamma").json()
+    entries = {f: f.stat().st_mtime_ns for f in cache.rglob("*") if f.is_file()}
     warm = index(run, cache, "-i", indexes["a"].url, "--metadata", "all", "alpha", "beta", "gamma").json()
     assert cold["stats"]["artifact-hits"] == 0
+    # A 304 that changes no header of an entry without a max-age leaves the
+    # entry alone: a re-lock of an unchanged index writes no file.
+    assert {f: f.stat().st_mtime_ns for f in cache.rglob("*") if f.is_file()} == entries
     # Every metadata file and artifact is addressed by its sha256: no request.
     assert warm["stats"]["artifact-hits"] == warm["stats"]["metadata"] == cold["stats"]["metadata"]
     # The only requests are the three project pages, each a revalidation

@@ -824,17 +824,31 @@ static void posted(dl_fetch *f, void *arg)
 	pending_free(p);
 }
 
-/* Replace *slot with a copy of v when v is set; false on OOM. */
-static bool refresh_field(char **slot, const char *v)
+/* Replace *slot with a copy of v when v is set and differs; false on OOM.
+ * *changed is set when the value changed. */
+static bool refresh_field(char **slot, const char *v, bool *changed)
 {
-	if (v == NULL)
+	if (v == NULL || (*slot != NULL && strcmp(*slot, v) == 0))
 		return true;
 	char *copy = dl_strdup(v);
 	if (copy == NULL)
 		return false;
 	dl_free(*slot);
 	*slot = copy;
+	*changed = true;
 	return true;
+}
+
+/* Whether a stored entry's freshness depends on when it was stored (a
+ * max-age to renew), so a 304 must rewrite it even when no header changed. */
+static bool has_lifetime(const dl_cache_entry *e)
+{
+	dl_cache_control cc;
+	if (e->cache_control == NULL || dl_cache_control_parse(&cc, e->cache_control, strlen(e->cache_control)) != 0) {
+		dl_error_clear();
+		return false;
+	}
+	return cc.max_age > 0;
 }
 
 static void on_network(dl_fetch *f, dl_fetch_response *r)
@@ -843,9 +857,13 @@ static void on_network(dl_fetch *f, dl_fetch_response *r)
 	if (r->rc == 0 && r->status == 304 && p->entry != NULL) {
 		dl_cache_entry *e = p->entry;
 		e->stored_at = (int64_t)time(NULL);
-		/* RFC 9111 4.3.4: the 304's headers update the stored ones. */
-		if (refresh_field(&e->etag, r->etag) && refresh_field(&e->last_modified, r->last_modified) &&
-		    refresh_field(&e->cache_control, r->cache_control))
+		/* RFC 9111 4.3.4: the 304's headers update the stored ones.  An
+		 * entry whose headers stayed the same and whose freshness does not
+		 * count from the store time is left as it is: rewriting every page
+		 * of an unchanged index on each re-lock costs a file per page. */
+		bool changed = false;
+		if (refresh_field(&e->etag, r->etag, &changed) && refresh_field(&e->last_modified, r->last_modified, &changed) &&
+		    refresh_field(&e->cache_control, r->cache_control, &changed) && (changed || has_lifetime(e)))
 			(void)dl_cache_http_store(p->c, p->url, p->accept, e);
 		serve_entry(f, p, DL_FETCH_CACHE_REVALIDATED);
 		pending_free(p);
