@@ -416,6 +416,31 @@ int dl_lf_version(lf_ctx *ctx, dl_lockfile_package *pkg, const char *s, size_t l
 	return 0;
 }
 
+int dl_lf_toml_package_head(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value *pkg, bool version_required)
+{
+	int rc;
+	if ((rc = dl_toml_expect(pkg, DL_TOML_TABLE)) != 0)
+		return rc;
+	p->pos = dl_lf_pos(pkg);
+	p->dev = DL_LOCKFILE_UNKNOWN;
+	p->optional = DL_LOCKFILE_UNKNOWN;
+	p->yanked = DL_LOCKFILE_UNKNOWN;
+	const dl_toml_value *name = NULL, *version = NULL;
+	if ((rc = dl_toml_get(&name, pkg, "name", DL_TOML_STRING, true)) != 0 ||
+	    (rc = dl_toml_get(&version, pkg, "version", DL_TOML_STRING, version_required)) != 0)
+		return dl_lf_required(rc);
+	size_t len;
+	const char *s = dl_toml_value_string(name, &len);
+	p->name_pos = dl_lf_pos(name);
+	if ((rc = dl_lf_name(ctx, s, len, &p->name, &p->normalized_name, p->name_pos)) != 0)
+		return rc;
+	if (version == NULL)
+		return 0;
+	p->version_pos = dl_lf_pos(version);
+	s = dl_toml_value_string(version, &len);
+	return dl_lf_version(ctx, p, s, len);
+}
+
 static const struct {
 	const char *name;
 	size_t hex_len;

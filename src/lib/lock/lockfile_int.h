@@ -65,6 +65,12 @@ int dl_lf_name(lf_ctx *ctx, const char *s, size_t len, const char **name, const 
 /* Store a version and its PEP 440 validity; DL_ENOMEM only. */
 int dl_lf_version(lf_ctx *ctx, dl_lockfile_package *pkg, const char *s, size_t len);
 
+/* The start every TOML lock format's package table shares: check that
+ * `pkg` is a table, record its position, mark dev/optional/yanked unknown,
+ * and read "name" (required) and "version" (required when
+ * `version_required`): checked and stored with their positions. */
+int dl_lf_toml_package_head(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value *pkg, bool version_required);
+
 /* Why [alg, hex] is not an acceptable hash, or NULL when it is. */
 const char *dl_lf_hash_problem(const char *alg, size_t alen, const char *hex, size_t hlen);
 /* Fill *h from "algorithm:hex" (or bare hex with `default_alg`), failing

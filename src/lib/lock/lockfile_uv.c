@@ -234,28 +234,8 @@ static int read_package(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value
                         const char *const *members, size_t n_members)
 {
 	int rc;
-	if ((rc = dl_toml_expect(pkg, DL_TOML_TABLE)) != 0)
+	if ((rc = dl_lf_toml_package_head(ctx, p, pkg, false)) != 0)
 		return rc;
-	p->pos = dl_lf_pos(pkg);
-	p->dev = DL_LOCKFILE_UNKNOWN;
-	p->optional = DL_LOCKFILE_UNKNOWN;
-	p->yanked = DL_LOCKFILE_UNKNOWN;
-	const dl_toml_value *name = NULL, *version = NULL;
-	if ((rc = dl_toml_get(&name, pkg, "name", DL_TOML_STRING, true)) != 0)
-		return dl_lf_required(rc);
-	size_t len;
-	const char *s = dl_toml_value_string(name, &len);
-	p->name_pos = dl_lf_pos(name);
-	if ((rc = dl_lf_name(ctx, s, len, &p->name, &p->normalized_name, p->name_pos)) != 0)
-		return rc;
-	if ((rc = dl_toml_get(&version, pkg, "version", DL_TOML_STRING, false)) != 0)
-		return rc;
-	if (version != NULL) {
-		p->version_pos = dl_lf_pos(version);
-		s = dl_toml_value_string(version, &len);
-		if ((rc = dl_lf_version(ctx, p, s, len)) != 0)
-			return rc;
-	}
 	if ((rc = read_source(ctx, p, pkg)) != 0)
 		return rc;
 	for (size_t i = 0; i < n_members; i++)
@@ -274,6 +254,7 @@ static int read_package(lf_ctx *ctx, dl_lockfile_package *p, const dl_toml_value
 				dl_buf_free(&b);
 				return rc;
 			}
+			size_t len;
 			const char *ms = dl_toml_value_string(m, &len);
 			if (n == 1)
 				dl_buf_put(&b, ms, len);
