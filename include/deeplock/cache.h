@@ -91,7 +91,9 @@ typedef struct dl_cache_entry {
  * with DL_EIO naming the directory, or DL_ENOMEM. */
 int dl_cache_open(dl_cache **out, const char *root, dl_cache_mode mode);
 
-/* Release the handle; the files stay.  NULL is fine. */
+/* Release the handle; the files stay.  NULL is fine.  Requests made with
+ * dl_cache_fetch_add that were never answered are released too: free the
+ * fetch engine first, so none of them can still be answered. */
 void dl_cache_free(dl_cache *c);
 
 dl_cache_mode dl_cache_get_mode(const dl_cache *c);

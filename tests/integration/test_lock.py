@@ -656,7 +656,7 @@ def test_resolution_strategies_overrides_and_prerelease_modes(run, demo, tmp_pat
     assert versions(p)["urllib3"] == "1.26.18"
     (tmp_path / "c.txt").write_text("urllib3<2\n")
     r = lock(run, tmp_path, demo["url"], str(p), "--build-deps", "none", "-c", str(tmp_path / "c.txt"))
-    assert r.rc == 1 and "urllib3" in r.err
+    assert r.rc == 1 and "urllib3" in r.err, r.err
     (tmp_path / "o.txt").write_text("urllib3<2\nurllib3 ===\n")
     r = lock(run, tmp_path, demo["url"], str(p), "--override", str(tmp_path / "o.txt"))
     assert r.rc != 0 and "o.txt:2" in r.err

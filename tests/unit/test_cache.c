@@ -466,6 +466,34 @@ static void test_offline(void **state)
 	dl_cache_free(c);
 }
 
+/* Requests that go through the cache and are never answered (the lock
+ * stopped on an error while prefetches were in flight): freeing the fetch
+ * engine drops them without a callback, and the cache releases what it
+ * kept for them. */
+static void test_unanswered_requests_released(void **state)
+{
+	(void)state;
+	dltest_alloc_install();
+	long before = dltest_alloc_live();
+	dl_cache *c = NULL;
+	dl_fetch *f = NULL;
+	result r[3];
+	memset(r, 0, sizeof r);
+	assert_int_equal(dl_cache_open(&c, root, DL_CACHE_NORMAL), 0);
+	assert_int_equal(dl_fetch_new(&f, NULL), 0);
+	const char *paths[] = {"/slow?ms=2000", "/ok", "/etag/x"};
+	for (int i = 0; i < 3; i++) {
+		dl_fetch_request req = {.url = url(paths[i]), .accept = "text/plain", .done = on_done, .user = &r[i]};
+		assert_int_equal(dl_cache_fetch_add(c, f, &req), 0);
+	}
+	dl_fetch_free(f); /* never run: nothing answered */
+	dl_cache_free(c);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(r[i].calls, 0);
+	assert_int_equal(dltest_alloc_live(), before);
+	dltest_alloc_reset();
+}
+
 static void test_no_store(void **state)
 {
 	dl_cache *c = NULL;
@@ -753,6 +781,7 @@ int main(void)
 	    cmocka_unit_test(test_cache_control),
 	    cmocka_unit_test_setup_teardown(test_store_load, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fresh_and_revalidate, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unanswered_requests_released, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_expected_hash_on_hit, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_entry_refetched, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_temp_file_ignored, setup, teardown),

@@ -48,6 +48,10 @@ struct dl_cache {
 	 * was most of the system time of a cold run.  dl_cache_clean keeps the
 	 * directories; a store that fails anyway retries after mkdir -p. */
 	uint8_t made[3][32];
+	/* Requests answered through the cache and not answered yet (a list):
+	 * the fetch engine drops unanswered transfers without a word, so
+	 * dl_cache_free releases what they would have. */
+	struct pending *pending;
 };
 
 /*
@@ -328,10 +332,14 @@ fail:
 	return rc;
 }
 
+static void pending_free(struct pending *p);
+
 void dl_cache_free(dl_cache *c)
 {
 	if (c == NULL)
 		return;
+	while (c->pending != NULL)
+		pending_free(c->pending);
 	dl_free(c->root);
 	dl_free(c);
 }
@@ -756,6 +764,7 @@ int dl_cache_clean(dl_cache *c)
  */
 
 typedef struct pending {
+	struct pending *prev, *next;
 	dl_cache *c;
 	dl_fetch_done_fn done;
 	void *user;
@@ -770,6 +779,12 @@ static void pending_free(pending *p)
 {
 	if (p == NULL)
 		return;
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		p->c->pending = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
 	dl_free(p->url);
 	dl_free(p->accept);
 	dl_free(p->error);
@@ -927,6 +942,10 @@ int dl_cache_fetch_add(dl_cache *c, dl_fetch *f, const dl_fetch_request *req)
 	if (p == NULL)
 		return dl_error_oom();
 	p->c = c;
+	p->next = c->pending;
+	if (c->pending != NULL)
+		c->pending->prev = p;
+	c->pending = p;
 	p->done = req->done;
 	p->user = req->user;
 	if ((p->url = dl_strdup(req->url)) == NULL || (req->accept != NULL && (p->accept = dl_strdup(req->accept)) == NULL)) {
