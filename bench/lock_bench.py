@@ -42,7 +42,9 @@ timed; a peer that fails or locks less is reported with the reason.
 
 Usage: bench/lock_bench.py DEEPLOCK SHARED_DIR [--runs N] [--peer-runs N]
            [--peers pip,pip-lock,pip-compile,pip-compile-build,poetry,pdm,pipenv|none]
-           [--peer-src DIR] [--peer-timeout SECONDS] [--roots all]
+           [--peer-src DIR] [--peer-timeout SECONDS] [--roots all] [--latency MS]
+--latency (default 20; 0 leaves it out) adds a table of cold locks through a
+proxy that delays every request by MS milliseconds (tests/fixtures/latency_proxy.py).
 --peer-src holds unpacked checkouts of pypa/pip (pip/), jazzband/pip-tools
 (pip-tools/), pypa/build (build/) and pypa/pyproject-hooks (pyproject-hooks/),
 for `pip lock` and pip-compile; without them those rows say so.
@@ -61,6 +63,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "fixtures"))
 import indexgen  # noqa: E402
+from latency_proxy import LatencyProxy  # noqa: E402
 import snapshotgen  # noqa: E402
 from packaging.requirements import InvalidRequirement, Requirement  # noqa: E402
 from packaging.version import InvalidVersion, Version  # noqa: E402
@@ -202,11 +205,11 @@ SUMMARY_RE = re.compile(r"Locked (\d+) runtime packages? and (\d+) build environ
                         r"\((\d+) packages? needed only to build\)")
 
 
-def deeplock_once(deeplock, url, roots, cache, mode, out):
+def deeplock_once(deeplock, url, roots, cache, mode, out, env=None):
     cmd = [deeplock, "lock", roots, "-i", url, "--cache-dir", cache, "-o", out]
     if mode != "needed":
         cmd += ["--build-deps", mode]
-    wall, rss, p = timed(cmd)
+    wall, rss, p = timed(cmd, env=env)
     if p.returncode != 0:
         sys.exit(f"deeplock lock failed ({p.returncode}):\n{p.stderr[-3000:]}")
     m = SUMMARY_RE.search(p.stderr)
@@ -218,17 +221,19 @@ def deeplock_once(deeplock, url, roots, cache, mode, out):
             "requests": int(r.group(4)), "cached": int(r.group(5)), "built": int(b.group(1)) if b else 0}
 
 
-def bench_deeplock(deeplock, url, roots, work, mode, runs):
+def bench_deeplock(deeplock, url, roots, work, mode, runs, env=None, warm=True):
     res = {}
     cold = []
     for i in range(runs):
         cache = os.path.join(work, f"dl-{mode}-cold-{i}")
-        cold.append(deeplock_once(deeplock, url, roots, cache, mode, os.path.join(work, f"pylock-{mode}.toml")))
-        if i < runs - 1:
+        cold.append(deeplock_once(deeplock, url, roots, cache, mode, os.path.join(work, f"pylock-{mode}.toml"), env))
+        if i < runs - 1 or not warm:
             shutil.rmtree(cache)
     res["cold"] = cold
+    if not warm:
+        return res
     # The last cold run's cache is the warm one.
-    warm = [deeplock_once(deeplock, url, roots, cache, mode, os.path.join(work, f"pylock-{mode}.toml"))
+    warm = [deeplock_once(deeplock, url, roots, cache, mode, os.path.join(work, f"pylock-{mode}.toml"), env)
             for _ in range(runs)]
     shutil.rmtree(cache)
     res["warm"] = warm
@@ -463,6 +468,7 @@ def main(argv):
     peer_src = opt("--peer-src", None)
     peer_timeout = float(opt("--peer-timeout", "300"))
     all_roots = opt("--roots", "default") == "all"
+    latency_ms = float(opt("--latency", "20"))
 
     snap = snapshotgen.load(os.path.join(shared, SNAPSHOT))
     bsys = snapshotgen.load(os.path.join(shared, "data/build-systems/poetry2nix-build-systems.json"))
@@ -510,6 +516,33 @@ def main(argv):
                         g["pip_failed"] = str(e)
                 growth.append(g)
             growth.append({"n": len(roots), "dl": rows["needed"], "pip": None})
+            # A simulated round trip per request (latency_proxy.py): what the
+            # closure costs when every request waits, as on a real network.
+            lat = {}
+            if latency_ms > 0:
+                with LatencyProxy(latency_ms) as px:
+                    env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "http_proxy")}
+                    env["http_proxy"] = px.url
+                    for mode in ("needed", "all", "none"):
+                        lat[mode] = bench_deeplock(deeplock, srv.url, roots_file, work, mode, min(runs, 3), env,
+                                                   warm=False)
+                    if "pip-lock" in peers:
+                        urls = {"peer": peer_srv.url, "nometa": nometa_srv.url, "bool": bool_srv.url}
+                        peer = make_peer("pip-lock", urls, roots, peer_src)
+                        if not isinstance(peer, str):
+                            setup, cmd, count = peer
+
+                            def via_proxy(d, cache, cmd=cmd):
+                                args, extra = cmd(d, cache)
+                                return args, dict(extra, http_proxy=px.url, no_proxy="", NO_PROXY="",
+                                                  HTTP_PROXY=px.url)
+                            try:
+                                lat["pip-lock"] = bench_peer("pip-lock-latency", (setup, via_proxy, count), work, 1,
+                                                             rows["none, peer view"]["cold"][0]["runtime"],
+                                                             peer_timeout)
+                            except PeerFailed as e:
+                                lat["pip-lock-failed"] = str(e)
+                    lat["requests"] = px.proxy.requests
             for name in peers:
                 urls = {"peer": peer_srv.url, "nometa": nometa_srv.url, "bool": bool_srv.url}
                 peer = make_peer(name, urls, roots, peer_src)
@@ -583,6 +616,20 @@ def main(argv):
             else:
                 line += f"| not run{': ' + g['pip_failed'] if g.get('pip_failed') else ''} | | |"
             print(line)
+        if lat:
+            print(f"\nWith {latency_ms:.0f} ms added to every request (tests/fixtures/latency_proxy.py on 127.0.0.1), "
+                  f"cold, median of {min(runs, 3)}:\n")
+            print("| tool, mode | packages | resolutions | cold |")
+            print("|---|---|---|---|")
+            for mode in ("needed", "all", "none"):
+                c = lat[mode]["cold"][0]
+                print(f"| {labels[mode]} | {c['runtime'] + c['build_only']} | {c['resolutions']} "
+                      f"| {med(lat[mode]['cold'], 'wall') * 1000:.0f} ms |")
+            if "pip-lock" in lat:
+                print(f"| pip-lock (runtime only, peer view; one run, cold) | {lat['pip-lock']['cold'][0]['count']} | – "
+                      f"| {med(lat['pip-lock']['cold'], 'wall') * 1000:.0f} ms |")
+            elif "pip-lock-failed" in lat:
+                print(f"| pip-lock | not run: {lat['pip-lock-failed'].splitlines()[-1]} | | |")
         versions = peer_versions(peer_src)
         print("\nPeers: " + "; ".join(f"{n}: {versions[n]}" for n in peers) + ".")
     finally:

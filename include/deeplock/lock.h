@@ -182,6 +182,10 @@ typedef struct dl_lock_resolver {
 	bool (*wheel_usable)(void *ctx, const char *name, const dl_client_file *f);
 	/* Whether --no-binary applies to the package. */
 	bool (*no_binary)(void *ctx, const char *name);
+	/* Optional (may be NULL): sets that will be resolved soon; a resolver
+	 * over a network may start fetching what they name, so that the
+	 * environments of one round of the closure load in parallel. */
+	void (*hint)(void *ctx, const char *const *reqs, size_t n);
 } dl_lock_resolver;
 
 typedef enum dl_build_policy {

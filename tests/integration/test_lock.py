@@ -29,6 +29,7 @@ HERE = os.path.dirname(__file__)
 ROOT = os.path.join(HERE, "..", "..")
 sys.path.insert(0, os.path.join(HERE, "..", "fixtures"))
 import indexgen  # noqa: E402
+from latency_proxy import LatencyProxy  # noqa: E402
 
 DEMO_SPEC = json.load(open(os.path.join(ROOT, "demo", "index.json")))
 DEMO_PROJECT = os.path.join(ROOT, "demo", "project")
@@ -710,3 +711,46 @@ def test_python_interpreter_gives_version_and_platform(run, demo, tmp_path):
         assert not (tmp_path / "e.toml").exists()
     r = lock(run, tmp_path, demo["url"], str(p), "--python", "no-such-python3", "-o", str(tmp_path / "e.toml"))
     assert r.rc == 1 and "no such interpreter" in r.err
+
+
+def test_slow_index_same_lock_and_clean_failures(deeplock_bin, demo, tmp_path):
+    """Every request delayed 30 ms (a proxy on 127.0.0.1 that refuses any
+    other host), so prefetches and sdist reads are still in flight when a
+    resolution finishes or fails: the lock is the same as on a fast index,
+    and a failure stops cleanly (the sanitizer build aborts on a leak)."""
+    import subprocess
+    with LatencyProxy(30) as px:
+        env = dict(os.environ, http_proxy=px.url, no_proxy="", https_proxy="http://127.0.0.1:9",
+                   all_proxy="http://127.0.0.1:9")
+
+        def slow_lock(p, url, *args):
+            return subprocess.run([deeplock_bin, "lock", str(p), "-i", url, "--cache-dir", str(tmp_path / "slow-cache"),
+                                   *args], capture_output=True, text=True, env=env, timeout=120)
+
+        p = project(tmp_path)
+        r = slow_lock(p, demo["url"], "--build-deps", "all", "-o", str(tmp_path / "slow.toml"))
+        assert r.returncode == 0, r.stderr
+        assert px.proxy.requests > 0
+        r = subprocess.run([deeplock_bin, "lock", str(p), "-i", demo["url"], "--build-deps", "all", "--cache-dir",
+                            str(tmp_path / "fast-cache"), "-o", str(tmp_path / "fast.toml")], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+        assert (tmp_path / "slow.toml").read_bytes() == (tmp_path / "fast.toml").read_bytes()
+
+        # Unsatisfiable before any answer arrives, with hints in flight.
+        (p / "pyproject.toml").write_text('[project]\nname = "t"\nversion = "1"\n'
+                                          'dependencies = ["requests", "cffi", "urllib3>=2"]\n')
+        (tmp_path / "c.txt").write_text("urllib3<2\n")
+        r = slow_lock(p, demo["url"], "-c", str(tmp_path / "c.txt"), "--cache-dir", str(tmp_path / "cold"))
+        assert r.returncode == 1, r.stderr
+        # A build environment that fails while the sdists of others are still being read.
+        def mutate(projects):
+            projects["pyyaml"]["versions"]["6.0.1"]["build"]["requires"] = ["setuptools", "cython>=99"]
+        d = hostile(tmp_path, mutate)
+        p = project(tmp_path / "b", ["pyyaml", "cryptography", "cffi"])
+        keep_old_lock(p)
+        with indexgen.Server(str(d)) as srv:
+            r = slow_lock(p, srv.url, "--build-deps", "all", "--cache-dir", str(tmp_path / "cold2"))
+        assert r.returncode == 1, r.stderr
+        assert "cannot resolve the build environment of pyyaml 6.0.1" in r.stderr
+        assert_old_lock(p)

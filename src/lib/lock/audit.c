@@ -144,6 +144,13 @@ static bool w_no_binary(void *ctx, const char *name)
 	return w->inner->no_binary != NULL && w->inner->no_binary(w->inner->ctx, name);
 }
 
+static void w_hint(void *ctx, const char *const *reqs, size_t n)
+{
+	wrap *w = ctx;
+	if (w->inner->hint != NULL)
+		w->inner->hint(w->inner->ctx, reqs, n);
+}
+
 /* ------------------------------------------------------------------ */
 /* Paths through the audited lock's own dependency edges                */
 
@@ -527,7 +534,7 @@ int dl_audit_run(dl_audit **out, const dl_audit_opts *o)
 		rc = confusion(au, o);
 	if (rc == 0) {
 		wrap w = {o->resolver, l};
-		dl_lock_resolver rv = {&w, w_resolve, w_wheel_usable, w_no_binary};
+		dl_lock_resolver rv = {&w, w_resolve, w_wheel_usable, w_no_binary, w_hint};
 		dl_lock_opts lo = DL_LOCK_OPTS_INIT;
 		lo.client = o->client;
 		lo.resolver = &rv;

@@ -244,7 +244,6 @@ static void on_meta(dl_client *c, const dl_client_meta *m, int rc, void *user)
 	}
 	if (--w->outstanding == 0)
 		w->done = true;
-	dl_free(mw);
 }
 
 /* The canonical form of one build requirement ("name[extras] spec; marker"). */
@@ -382,46 +381,73 @@ static int build_reqs(dl_lock_result *r, pkg *p, const dl_client_meta *m, const 
 	return 0;
 }
 
-/* Classify every package of s, read the sdists of those the policy
- * expands (in parallel), and attach each to its environment. */
-static int expand_set(dl_lock_result *r, set *s)
+/* Classify every package of s and start reading the sdists of those the
+ * policy expands; *metas_out gets one answer slot per package, filled as
+ * the answers arrive (w counts them down).  The contexts live in the
+ * result's arena, so a lock that stops early leaks nothing. */
+static int expand_begin(dl_lock_result *r, set *s, wait_state *w, const dl_client_meta ***metas_out)
 {
 	const dl_client_meta **metas = dl_arena_calloc(r->a, s->n + 1, sizeof(*metas));
 	if (metas == NULL)
 		return dl_error_oom();
-	wait_state w = {0};
-	w.outstanding = 1; /* held while queuing */
-	int rc = 0;
-	for (size_t i = 0; i < s->n && rc == 0; i++) {
+	*metas_out = metas;
+	for (size_t i = 0; i < s->n; i++) {
 		pkg *p = &s->pkgs[i];
 		classify(r, p);
 		if (!p->expand)
 			continue;
-		meta_wait *mw = dl_malloc(sizeof *mw);
-		if (mw == NULL) {
-			rc = dl_error_oom();
-			break;
-		}
-		mw->w = &w;
+		meta_wait *mw = dl_arena_alloc(r->a, sizeof *mw);
+		if (mw == NULL)
+			return dl_error_oom();
+		mw->w = w;
 		mw->slot = &metas[i];
-		w.outstanding++;
-		if ((rc = dl_client_meta_get(r->o->client, p->project, p->sdist, on_meta, mw)) != 0) {
-			w.outstanding--;
-			dl_free(mw);
+		w->outstanding++;
+		int rc = dl_client_meta_get(r->o->client, p->project, p->sdist, on_meta, mw);
+		if (rc != 0) {
+			w->outstanding--;
+			return rc;
 		}
 	}
-	if (--w.outstanding == 0)
-		w.done = true;
-	if (!w.done) {
-		int wrc = dl_client_wait(r->o->client, &w.done);
-		if (rc == 0 && wrc != 0)
-			rc = wrc;
-	}
-	if (rc == 0 && w.rc != 0) {
-		dl_error_set(w.rc, "%s", w.error != NULL ? w.error : "out of memory");
-		rc = w.rc;
-	}
-	dl_free(w.error);
+	return 0;
+}
+
+/* Wait until every sdist read that w counts has been answered. */
+static int expand_wait(dl_lock_result *r, wait_state *w)
+{
+	int rc = 0;
+	/* done may be left over from an earlier moment when every read so far
+	 * had been answered, before more were queued. */
+	w->done = w->outstanding == 0;
+	if (!w->done)
+		rc = dl_client_wait(r->o->client, &w->done);
+	if (rc == 0 && w->outstanding > 0)
+		rc = dl_error_set(DL_ERROR, "the network engine stopped before every sdist was read");
+	if (rc == 0 && w->rc != 0)
+		rc = dl_error_set(w->rc, "%s", w->error != NULL ? w->error : "out of memory");
+	dl_free(w->error);
+	w->error = NULL;
+	return rc;
+}
+
+/* After a failure rc, still wait for the reads already queued (their
+ * contexts point into the caller's frame), keeping rc's message: callbacks
+ * that run meanwhile may set or clear the stored error.  Returns rc. */
+static int expand_abandon(dl_lock_result *r, wait_state *w, int rc)
+{
+	char *msg = dl_strdup(dl_error_last()->message);
+	(void)expand_wait(r, w);
+	if (msg == NULL)
+		return dl_error_oom();
+	dl_error_set(rc, "%s", msg);
+	dl_free(msg);
+	return rc;
+}
+
+/* Attach each expanded package of s to the environment of its build
+ * requirements (made when new). */
+static int expand_end(dl_lock_result *r, set *s, const dl_client_meta **metas)
+{
+	int rc = 0;
 	for (size_t i = 0; i < s->n && rc == 0; i++) {
 		pkg *p = &s->pkgs[i];
 		if (!p->expand)
@@ -440,6 +466,19 @@ static int expand_set(dl_lock_result *r, set *s)
 			rc = dl_error_oom();
 	}
 	return rc;
+}
+
+/* One set on its own: classify, read its sdists in parallel, attach. */
+static int expand_set(dl_lock_result *r, set *s)
+{
+	wait_state w = {0};
+	const dl_client_meta **metas = NULL;
+	int rc = expand_begin(r, s, &w, &metas);
+	if (rc != 0)
+		return expand_abandon(r, &w, rc);
+	if ((rc = expand_wait(r, &w)) != 0)
+		return rc;
+	return expand_end(r, s, metas);
 }
 
 static const pkg *find_pin(const set *s, const char *name)
@@ -956,18 +995,45 @@ int dl_lock_run(dl_lock_result **out, const dl_lock_opts *o)
 		if (rc == 0)
 			rc = env_add_builder(r, e, &(pkg){.name = "<project>", .version = "build"});
 	}
-	/* Fixed point: resolve and expand environments until none is new. */
+	/* Fixed point, in rounds: the environments not yet resolved are
+	 * independent of each other, so the resolver is told about all of them
+	 * first (it may fetch for all at once), and the sdists of each one are
+	 * read while the next ones resolve; new environments wait for the next
+	 * round.  Until none is new. */
 	for (bool again = true; again && rc == 0;) {
 		again = false;
-		for (env *e = r->envs; e != NULL && rc == 0; e = e->next) {
+		size_t n_round = 0;
+		for (env *e = r->envs; e != NULL; e = e->next)
+			n_round += !e->resolved;
+		if (n_round == 0)
+			break;
+		env **round = dl_arena_calloc(r->a, n_round, sizeof(*round));
+		const dl_client_meta ***metas = dl_arena_calloc(r->a, n_round, sizeof(*metas));
+		if (round == NULL || metas == NULL) {
+			rc = dl_error_oom();
+			break;
+		}
+		n_round = 0;
+		for (env *e = r->envs; e != NULL; e = e->next)
+			if (!e->resolved)
+				round[n_round++] = e;
+		for (size_t k = 0; k < n_round && rv->hint != NULL; k++)
+			rv->hint(rv->ctx, round[k]->reqs, round[k]->n_reqs);
+		wait_state w = {0};
+		for (size_t k = 0; k < n_round && rc == 0; k++) {
+			env *e = round[k];
 			if (e->resolved)
-				continue;
+				continue; /* merged into another while this round ran */
 			again = true;
 			if ((rc = resolve_env(r, e)) == 0)
 				report_progress(r, e->what, e->s.n);
 			if (rc == 0 && e->s.n > 0)
-				rc = expand_set(r, &e->s);
+				rc = expand_begin(r, &e->s, &w, &metas[k]);
 		}
+		rc = rc != 0 ? expand_abandon(r, &w, rc) : expand_wait(r, &w);
+		for (size_t k = 0; k < n_round && rc == 0; k++)
+			if (metas[k] != NULL && round[k]->s.n > 0)
+				rc = expand_end(r, &round[k]->s, metas[k]);
 	}
 	if (rc == 0)
 		rc = find_cycles(r);

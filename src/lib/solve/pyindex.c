@@ -48,6 +48,11 @@ typedef struct sproj {
 	const dl_client_project *cp;
 	dl_py_project proj;
 	rel *rels;
+	/* A build requirement on this project was hinted (hint_reqs): once
+	 * the page is in, the metadata of the newest release it allows is
+	 * fetched too, the one its resolution will most likely try first. */
+	dl_requirement *hint_req;
+	bool hinted_meta;
 	struct sproj *next;
 } sproj;
 
@@ -171,6 +176,9 @@ static int build_releases(dl_pyindex *p, sproj *sp)
 	return 0;
 }
 
+static void hint_meta(dl_pyindex *p, sproj *sp);
+static int ask_meta(dl_pyindex *p, sproj *sp, size_t release);
+
 static void on_project(dl_client *c, const dl_client_project *cp, int rc, void *user)
 {
 	(void)c;
@@ -187,6 +195,8 @@ static void on_project(dl_client *c, const dl_client_project *cp, int rc, void *
 	}
 	if (sp->rc != 0)
 		sp->error = astrdup(p->a, dl_error_last()->message);
+	else
+		hint_meta(p, sp);
 }
 
 static int ask_project(dl_pyindex *p, sproj *sp)
@@ -329,6 +339,54 @@ static int take_meta(dl_pyindex *p, rel *r, const dl_client_meta *m)
 	return 0;
 }
 
+/* The metadata of the newest final release the hinted specifier allows
+ * (see sproj.hint_spec), once the page is in. */
+static void hint_meta(dl_pyindex *p, sproj *sp)
+{
+	if (sp->hint_req == NULL || sp->hinted_meta || !sp->done || sp->rc != 0 || sp->cp == NULL || !sp->cp->found)
+		return;
+	sp->hinted_meta = true;
+	for (size_t i = 0; i < sp->proj.nreleases; i++) {
+		const dl_py_release *r = &sp->proj.releases[i];
+		if (r->yanked || dl_version_is_prerelease(&r->version) ||
+		    !dl_specset_contains(sp->hint_req->specifier, &r->version, 0))
+			continue;
+		if (ask_meta(p, sp, i) != 0)
+			dl_error_clear(); /* a hint only */
+		return;
+	}
+}
+
+/* Hint the project pages a list of requirement strings names, and the
+ * metadata of the release each requirement most likely resolves to. */
+static void hint_reqs(dl_pyindex *p, const char *const *reqs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		dl_requirement *req = NULL;
+		sproj *sp = NULL;
+		if (dl_requirement_parse(&req, reqs[i], strlen(reqs[i])) == 0 && req->url == NULL &&
+		    (sp = get_proj(p, req->normalized_name)) != NULL && sp->hint_req == NULL) {
+			sp->hint_req = req; /* kept, freed with the resolver */
+			req = NULL;
+			if (ask_project(p, sp) == 0)
+				hint_meta(p, sp);
+		}
+		dl_requirement_free(req);
+		dl_error_clear(); /* a hint only */
+	}
+}
+
+/* An sdist read for its metadata is a package that will be built: its
+ * build environment is resolved later, so start fetching the pages of its
+ * build requirements now, while the resolution goes on. */
+static void hint_build(dl_pyindex *p, const dl_sdist *sd)
+{
+	const dl_sdist_reqs *lists[] = {&sd->build_requires, &sd->setup_requires};
+	for (size_t l = 0; l < 2; l++)
+		for (size_t i = 0; i < lists[l]->count; i++)
+			hint_reqs(p, &lists[l]->items[i].req, 1);
+}
+
 static void on_meta(dl_client *c, const dl_client_meta *m, int rc, void *user)
 {
 	(void)c;
@@ -337,6 +395,8 @@ static void on_meta(dl_client *c, const dl_client_meta *m, int rc, void *user)
 	rel *r = &a->sp->rels[a->release];
 	ask_free(a);
 	r->meta_done = true;
+	if (rc == 0 && m->sdist != NULL)
+		hint_build(p, m->sdist);
 	if (rc == 0)
 		rc = take_meta(p, r, m);
 	r->meta_rc = rc;
@@ -482,6 +542,8 @@ void dl_pyindex_free(dl_pyindex *p)
 		dl_requirement_free(p->constraints[i]);
 	for (size_t i = 0; i < p->n_overrides; i++)
 		dl_requirement_free(p->overrides[i]);
+	for (sproj *sp = p->projects; sp != NULL; sp = sp->next)
+		dl_requirement_free(sp->hint_req);
 	dl_py_target_clear(&p->target);
 	dl_arena_free(p->pin_arena);
 	dl_arena_free(p->a);
@@ -643,6 +705,11 @@ static int resolve(void *ctx, const char *const *reqs, size_t n, const char *wha
 	return rc;
 }
 
+static void lock_hint(void *ctx, const char *const *reqs, size_t n)
+{
+	hint_reqs(ctx, reqs, n);
+}
+
 static bool in_list(const char *const *list, size_t n, const char *name, bool *all)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -712,4 +779,5 @@ void dl_pyindex_resolver(dl_pyindex *p, dl_lock_resolver *out)
 	out->resolve = resolve;
 	out->wheel_usable = lock_wheel_usable;
 	out->no_binary = lock_no_binary;
+	out->hint = lock_hint;
 }
