@@ -364,8 +364,12 @@ static void hint_reqs(dl_pyindex *p, const char *const *reqs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		dl_requirement *req = NULL;
 		sproj *sp = NULL;
-		if (dl_requirement_parse(&req, reqs[i], strlen(reqs[i])) == 0 && req->url == NULL &&
-		    (sp = get_proj(p, req->normalized_name)) != NULL && sp->hint_req == NULL) {
+		bool applies = true;
+		if (dl_requirement_parse(&req, reqs[i], strlen(reqs[i])) == 0 && req->marker != NULL &&
+		    dl_marker_evaluate(req->marker, p->target.env, &applies) != 0)
+			applies = true; /* cannot tell here: the resolution will */
+		if (req != NULL && applies && req->url == NULL && (sp = get_proj(p, req->normalized_name)) != NULL &&
+		    sp->hint_req == NULL) {
 			sp->hint_req = req; /* kept, freed with the resolver */
 			req = NULL;
 			if (ask_project(p, sp) == 0)
