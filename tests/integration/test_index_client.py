@@ -168,6 +168,10 @@ def test_file_url_index(run, indexes, tmp_path):
     d = index(run, tmp_path / "c", "-i", url, "--metadata", "best", "alpha").json()
     assert files_of(d, "alpha")[0] == "alpha-2.0-py3-none-any.whl"
     assert d["projects"]["alpha"]["files"][0]["metadata"]["requires-dist"][0] == "beta>=2"
+    # A local index that is not there is an error, not "no such project".
+    missing = "file://" + str(tmp_path / "nowhere" / "simple") + "/"
+    r = run("debug", "index", "--cache-dir", str(tmp_path / "c"), "-i", missing, "alpha")
+    assert r.rc == 1 and "is not a directory" in r.err and "nowhere" in r.err
 
 
 def test_credentials_never_printed(run, indexes, tmp_path):

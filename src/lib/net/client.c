@@ -248,6 +248,15 @@ int dl_client_new(dl_client **out, dl_fetch *fetch, dl_cache *cache, const dl_cl
 			dl_free(r);
 			return rc;
 		}
+		/* A local index that is not there would answer "no such project"
+		 * for everything: say what is wrong instead.  Only the plain form
+		 * file:///path is checked (no host, no percent escapes). */
+		const char *u = opts->indexes[i];
+		if (strncmp(u, "file:///", 8) == 0 && strchr(u, '%') == NULL) {
+			struct stat st;
+			if (stat(u + 7, &st) != 0 || !S_ISDIR(st.st_mode))
+				return dl_error_set(DL_EINVAL, "index '%s': %s is not a directory", u, u + 7);
+		}
 	}
 	dl_client *c = dl_calloc(1, sizeof *c);
 	if (c == NULL || dl_arena_new(&c->arena) != 0) {
