@@ -188,7 +188,8 @@ int dl_client_wait(dl_client *c, const bool *flag);
 /* Counters of the client's own work, beside the engine's. */
 typedef struct dl_client_stats {
 	uint64_t projects;       /* project questions answered */
-	uint64_t pages;          /* index and find-links pages parsed */
+	uint64_t pages;          /* index and find-links pages read */
+	uint64_t pages_from_cache; /* of those, index pages whose parse came from the cache */
 	uint64_t metadata;       /* metadata questions answered */
 	uint64_t via_pep658;     /* of those, answered by .metadata files */
 	uint64_t via_download;   /* of those, by downloading the whole file */

@@ -200,6 +200,14 @@ int dl_index_page_parse_format(dl_index_page **out, dl_index_format format, cons
 /* Release a page and everything it points to.  NULL is fine. */
 void dl_index_page_free(dl_index_page *page);
 
+/* A parsed page in a compact binary form (page_codec.c), for caching the
+ * parse: dl_index_page_encode appends it to `out` (DL_ENOMEM, DL_ELIMIT);
+ * dl_index_page_decode rebuilds an equal page (free with
+ * dl_index_page_free), failing with DL_EPARSE on anything malformed or
+ * truncated. */
+int dl_index_page_encode(const dl_index_page *page, dl_buf *out);
+int dl_index_page_decode(dl_index_page **out, const void *data, size_t len);
+
 /* Parse the root page (the project list) like dl_index_page_parse.  HTML:
  * one anchor per project, its text the name.  JSON: "projects" entries,
  * whose URLs are the page URL joined with "<normalized name>/" (PEP 691

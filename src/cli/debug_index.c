@@ -427,6 +427,7 @@ int dl_cli_debug_index(int argc, char **argv)
 		                      (json_int_t)fc.cache_hits, "revalidations", (json_int_t)fc.cache_revalidations);
 		json_object_set_new(s, "projects", json_integer((json_int_t)cs.projects));
 		json_object_set_new(s, "pages", json_integer((json_int_t)cs.pages));
+		json_object_set_new(s, "pages-from-cache", json_integer((json_int_t)cs.pages_from_cache));
 		json_object_set_new(s, "metadata", json_integer((json_int_t)cs.metadata));
 		json_object_set_new(s, "via-pep658", json_integer((json_int_t)cs.via_pep658));
 		json_object_set_new(s, "via-download", json_integer((json_int_t)cs.via_download));

@@ -119,6 +119,9 @@ def test_warm_run_sends_only_revalidations(run, indexes, tmp_path):
     assert warm["stats"]["requests"] == 3
     assert warm["stats"]["revalidations"] == 3
     assert warm["stats"]["bytes"] == 0
+    # Unchanged pages are not parsed again: their parse comes from the cache.
+    assert cold["stats"]["pages-from-cache"] == 0
+    assert warm["stats"]["pages-from-cache"] == warm["stats"]["pages"] == 3
     for p in warm["projects"].values():
         for f in p["files"]:
             assert f["metadata"].pop("from-cache") is True

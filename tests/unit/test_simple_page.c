@@ -1069,10 +1069,143 @@ static void test_alloc_failures(void **state)
 	dltest_each_alloc_failure(alloc_errors, NULL);
 }
 
+/* ---- the cache's encoding of a parsed page (page_codec.c) ---- */
+
+static const char CODEC_JSON[] =
+    "{\"meta\": {\"api-version\": \"1.1\", \"_last-serial\": 42},"
+    " \"name\": \"Pkg\", \"versions\": [\"1.0\", \"2.0\"],"
+    " \"project-status\": {\"status\": \"deprecated\", \"reason\": \"use other\"},"
+    " \"files\": ["
+    "  {\"filename\": \"pkg-1.0.tar.gz\", \"url\": \"../../files/pkg-1.0.tar.gz\","
+    "   \"hashes\": {\"sha256\": \"" SHA_A "\", \"md5\": \"" MD5_C "\"},"
+    "   \"requires-python\": \">=3.8\", \"yanked\": \"broken\", \"size\": 1234,"
+    "   \"upload-time\": \"2024-01-01T00:00:00Z\"},"
+    "  {\"filename\": \"pkg-2.0-py3-none-any.whl\", \"url\": \"https://cdn.example/pkg-2.0-py3-none-any.whl\","
+    "   \"hashes\": {\"sha256\": \"" SHA_B "\"}, \"core-metadata\": {\"sha256\": \"" SHA_A "\"},"
+    "   \"gpg-sig\": true, \"size\": 99}"
+    " ]}";
+
+static void assert_same_hashes(const dl_index_hashes *a, const dl_index_hashes *b)
+{
+	assert_int_equal(a->count, b->count);
+	for (size_t i = 0; i < a->count; i++) {
+		assert_int_equal(a->items[i].alg, b->items[i].alg);
+		assert_string_equal(a->items[i].name, b->items[i].name);
+		assert_string_equal(a->items[i].hex, b->items[i].hex);
+		assert_int_equal(a->items[i].weak, b->items[i].weak);
+	}
+}
+
+static void assert_same_str(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		assert_ptr_equal(a, b);
+	else
+		assert_string_equal(a, b);
+}
+
+static void test_codec_round_trip(void **state)
+{
+	(void)state;
+	dl_index_page *p = json_ok(CODEC_JSON, PAGE_URL), *q = NULL;
+	dl_buf b = DL_BUF_INIT;
+	assert_int_equal(dl_index_page_encode(p, &b), 0);
+	assert_int_equal(dl_index_page_decode(&q, b.ptr, b.len), 0);
+	assert_int_equal(q->format, p->format);
+	assert_same_str(q->url, p->url);
+	assert_same_str(q->name, p->name);
+	assert_same_str(q->normalized, p->normalized);
+	assert_int_equal(q->api_major, p->api_major);
+	assert_int_equal(q->api_minor, p->api_minor);
+	assert_int_equal(q->has_versions, p->has_versions);
+	assert_int_equal(q->version_count, 2);
+	assert_string_equal(q->versions[1], "2.0");
+	assert_same_str(q->project_status, p->project_status);
+	assert_same_str(q->project_status_reason, p->project_status_reason);
+	assert_int_equal(q->last_serial, 42);
+	assert_int_equal(q->warning_count, p->warning_count);
+	assert_int_equal(q->file_count, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const dl_index_file *x = &p->files[i], *y = &q->files[i];
+		assert_string_equal(y->filename, x->filename);
+		assert_string_equal(y->url, x->url);
+		assert_same_str(y->requires_python, x->requires_python);
+		assert_int_equal(y->yanked, x->yanked);
+		assert_same_str(y->yanked_reason, x->yanked_reason);
+		assert_int_equal(y->core_metadata.available, x->core_metadata.available);
+		assert_same_hashes(&y->hashes, &x->hashes);
+		assert_same_hashes(&y->core_metadata.hashes, &x->core_metadata.hashes);
+		assert_int_equal(y->size, x->size);
+		assert_same_str(y->upload_time, x->upload_time);
+		assert_int_equal(y->gpg_sig, x->gpg_sig);
+		assert_same_str(y->provenance, x->provenance);
+	}
+	assert_string_equal(q->files[0].url, "https://example.com/files/pkg-1.0.tar.gz");
+	assert_string_equal(q->files[0].yanked_reason, "broken");
+	assert_true(q->files[1].gpg_sig && q->files[1].core_metadata.available);
+	/* Every truncation, and trailing bytes, are rejected; no byte flip
+	 * crashes or leaks (most are rejected, a few decode to another page). */
+	for (size_t n = 0; n < b.len; n++) {
+		dl_index_page *t = NULL;
+		assert_int_equal(dl_index_page_decode(&t, b.ptr, n), DL_EPARSE);
+		assert_null(t);
+	}
+	dl_buf_putc(&b, 'x');
+	dl_index_page *t = NULL;
+	assert_int_equal(dl_index_page_decode(&t, b.ptr, b.len), DL_EPARSE);
+	assert_null(t);
+	b.len--;
+	for (size_t i = 0; i < b.len; i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			b.ptr[i] = (char)(b.ptr[i] ^ (1u << bit));
+			t = NULL;
+			if (dl_index_page_decode(&t, b.ptr, b.len) == 0)
+				dl_index_page_free(t);
+			b.ptr[i] = (char)(b.ptr[i] ^ (1u << bit));
+		}
+	}
+	dl_index_page_free(q);
+	dl_index_page_free(p);
+	dl_buf_free(&b);
+}
+
+static dl_buf codec_input;
+
+static int codec_decode_once(void *ctx)
+{
+	(void)ctx;
+	dl_index_page *q = NULL;
+	int rc = dl_index_page_decode(&q, codec_input.ptr, codec_input.len);
+	dl_index_page_free(q);
+	return rc;
+}
+
+static int codec_encode_once(void *ctx)
+{
+	dl_buf b = DL_BUF_INIT;
+	int rc = dl_index_page_encode(ctx, &b);
+	dl_buf_free(&b);
+	return rc;
+}
+
+static void test_codec_alloc_failures(void **state)
+{
+	(void)state;
+	dl_index_page *p = json_ok(CODEC_JSON, PAGE_URL);
+	dl_buf_init(&codec_input, 0);
+	assert_int_equal(dl_index_page_encode(p, &codec_input), 0);
+	dltest_each_alloc_failure(codec_decode_once, NULL);
+	dltest_each_alloc_failure(codec_encode_once, p);
+	dl_buf_free(&codec_input);
+	dl_index_page_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_relative_urls),
+	    cmocka_unit_test(test_codec_round_trip),
+	    cmocka_unit_test(test_codec_alloc_failures),
 	    cmocka_unit_test(test_skipped_links),
 	    cmocka_unit_test(test_base_href),
 	    cmocka_unit_test(test_entities),

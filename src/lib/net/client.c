@@ -648,6 +648,79 @@ static const char *page_type(const dl_fetch_response *r)
 	return is_file_url(r->final_url) ? "text/html" : NULL;
 }
 
+/* Whether an absolute URL carries userinfo (user or user:password@). */
+static bool has_userinfo(const char *url)
+{
+	const char *auth = strstr(url, "://");
+	if (auth == NULL)
+		return false;
+	auth += 3;
+	size_t n = strcspn(auth, "/?#");
+	const char *at = memchr(auth, '@', n);
+	return at != NULL;
+}
+
+/* The label of parsed pages in the derived cache; a new parser or a new
+ * encoding changes it, so old entries are never read. */
+#define PAGE_LABEL "simple-page-1"
+
+/* The sha256 of everything a parse depends on: the format, the URL that
+ * relative links resolve against, the project asked for, the bytes. */
+static int page_key(char out[DL_SHA256_HEX_LEN + 1], const char *type, const char *url, const char *project,
+                    const void *body, size_t len)
+{
+	dl_sha256 h = DL_SHA256_INIT;
+	uint8_t d[DL_SHA256_LEN];
+	int rc = dl_sha256_init(&h);
+	const char *parts[] = {type != NULL ? type : "", url, project};
+	for (size_t i = 0; i < 3 && rc == 0; i++) {
+		rc = dl_sha256_update(&h, parts[i], strlen(parts[i]) + 1); /* with the NUL: unambiguous */
+	}
+	if (rc == 0)
+		rc = dl_sha256_update(&h, body, len);
+	if (rc == 0)
+		rc = dl_sha256_final(&h, d);
+	dl_sha256_dispose(&h);
+	if (rc == 0)
+		dl_hex_encode(out, d, DL_SHA256_LEN);
+	return rc;
+}
+
+/* Parse a project page, or take the parse of the same bytes from the
+ * cache: a warm re-lock otherwise spends most of its time parsing pages
+ * that have not changed.  The cache is an optimisation only: any trouble
+ * with it falls back to parsing. */
+static int parse_page(dl_client *c, const dl_fetch_response *r, const dl_index_parse_opts *po, dl_index_page **out)
+{
+	const char *body = r->body.ptr != NULL ? r->body.ptr : "";
+	char key[DL_SHA256_HEX_LEN + 1];
+	/* A page fetched with credentials resolves its relative links into
+	 * URLs that carry them: such a parse is never written to disk. */
+	bool cached = dl_cache_get_mode(c->cache) != DL_CACHE_NO_CACHE && !has_userinfo(r->final_url) &&
+	              page_key(key, page_type(r), r->final_url, po->project, body, r->body.len) == 0;
+	if (cached) {
+		char *enc = NULL;
+		size_t n = 0;
+		if (dl_cache_derived_load(c->cache, &enc, &n, key, PAGE_LABEL, 0) == 0 &&
+		    dl_index_page_decode(out, enc, n) == 0) {
+			dl_free(enc);
+			c->stats.pages_from_cache++;
+			return 0;
+		}
+		dl_free(enc);
+		dl_error_clear();
+	}
+	int rc = dl_index_page_parse(out, body, r->body.len, page_type(r), r->final_url, po);
+	if (rc == 0 && cached) {
+		dl_buf b = DL_BUF_INIT;
+		if (dl_index_page_encode(*out, &b) == 0)
+			(void)dl_cache_derived_store(c->cache, key, PAGE_LABEL, b.ptr, b.len);
+		dl_buf_free(&b);
+		dl_error_clear(); /* best effort */
+	}
+	return rc;
+}
+
 static void on_index_page(dl_fetch *f, dl_fetch_response *r)
 {
 	(void)f;
@@ -680,8 +753,7 @@ static void on_index_page(dl_fetch *f, dl_fetch_response *r)
 	dl_index_parse_opts po = DL_INDEX_PARSE_OPTS_INIT;
 	po.project = p->normalized;
 	dl_index_page *page = NULL;
-	int rc = dl_index_page_parse(&page, r->body.ptr != NULL ? r->body.ptr : "", r->body.len, page_type(r),
-	                             r->final_url, &po);
+	int rc = parse_page(c, r, &po, &page);
 	if (rc == 0 && dl_realloc_array((void **)&p->pages, p->n_pages + 1, sizeof(*p->pages)) != 0) {
 		dl_index_page_free(page);
 		rc = DL_ENOMEM;

@@ -42,6 +42,11 @@ static const struct {
 
 /* ---- hashes (public helpers) ---- */
 
+size_t dl_simple_hash_hexlen(dl_index_hash_alg alg)
+{
+	return (unsigned)alg < DL_INDEX_HASH_ALG_COUNT ? hash_algs[alg].hexlen : 0;
+}
+
 const char *dl_index_hash_alg_name(dl_index_hash_alg alg)
 {
 	if ((unsigned)alg >= DL_INDEX_HASH_ALG_COUNT)

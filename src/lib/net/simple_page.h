@@ -56,6 +56,9 @@ typedef struct dl_simple_ctx {
 /* Fail with `code`: the message is "index page <redacted url>: <fmt>". */
 int dl_simple_fail(dl_simple_ctx *ctx, int code, const char *fmt, ...) DL_PRINTF(3, 4);
 
+/* Hex digits of an algorithm's digest; 0 for a bad value. */
+size_t dl_simple_hash_hexlen(dl_index_hash_alg alg);
+
 /* Record a warning (formatted into the arena).  Fails only with DL_ENOMEM. */
 int dl_simple_warn(dl_simple_ctx *ctx, const char *fmt, ...) DL_PRINTF(2, 3);
 
