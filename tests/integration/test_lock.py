@@ -754,3 +754,14 @@ def test_slow_index_same_lock_and_clean_failures(deeplock_bin, demo, tmp_path):
         assert r.returncode == 1, r.stderr
         assert "cannot resolve the build environment of pyyaml 6.0.1" in r.stderr
         assert_old_lock(p)
+
+
+def test_reading_a_lock_whose_file_has_no_location(run, tmp_path):
+    """Found by fuzzing: a file entry with neither url nor path."""
+    sha = "0" * 64
+    (tmp_path / "pylock.toml").write_text(
+        'lock-version = "1.0"\ncreated-by = "x"\n[[packages]]\nname = "a"\nversion = "1"\n'
+        f'wheels = [{{ name = "a-1-py3-none-any.whl", hashes = {{ sha256 = "{sha}" }} }}]\n')
+    r = run("export", "--lock", str(tmp_path / "pylock.toml"))
+    assert r.rc == 1
+    assert b"pylock.toml:6:11: missing key 'url'" in r.err and b"needs 'url' or 'path'" in r.err

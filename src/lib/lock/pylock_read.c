@@ -77,6 +77,13 @@ static void read_file(rd *r, const dl_toml_value *t, dl_lock_file *f)
 		f->url = opt_str(r, t, "path");
 	f->size = -1;
 	const dl_toml_value *v = NULL;
+	if (r->rc == 0 && f->url == NULL) {
+		/* PEP 751: a file is found by its url or its path. */
+		r->rc = dl_toml_get(&v, t, "url", DL_TOML_STRING, true);
+		if (r->rc != 0)
+			dl_error_context("reading a file entry, which needs 'url' or 'path'");
+		return;
+	}
 	if (r->rc == 0 && (r->rc = dl_toml_get(&v, t, "size", DL_TOML_INTEGER, false)) == 0 && v != NULL)
 		f->size = dl_toml_value_integer(v);
 	if (r->rc == 0 && (r->rc = dl_toml_get(&v, t, "upload-time", DL_TOML_DATETIME, false)) == 0 && v != NULL) {
