@@ -164,6 +164,37 @@ bool dl_marker_uses_var(const dl_marker *m, dl_marker_var var);
 bool dl_marker_mentions_extra(const dl_marker *m);
 
 /*
+ * A read-only view of the parsed tree, for code that translates a marker
+ * into another form (the environment regions of mregion.h).  Nodes are
+ * numbered; dl_marker_root gives the top one (m must not be NULL: a NULL
+ * marker is "true").  An AND or OR node lists its children's numbers; a
+ * comparison gives its variable, operator, whether the variable was the
+ * right operand (`"3.8" < python_version`), and its literal as written
+ * (not NUL-terminated).  Everything borrowed from `m`.
+ */
+typedef enum dl_marker_node_kind {
+	DL_MARKER_NODE_TRUE = 0,
+	DL_MARKER_NODE_FALSE,
+	DL_MARKER_NODE_AND,
+	DL_MARKER_NODE_OR,
+	DL_MARKER_NODE_CMP
+} dl_marker_node_kind;
+
+typedef struct dl_marker_node {
+	dl_marker_node_kind kind;
+	const uint32_t *kids; /* AND, OR */
+	size_t nkids;
+	dl_marker_var var;    /* CMP */
+	dl_marker_op op;
+	bool var_right;
+	const char *literal;
+	size_t literal_len;
+} dl_marker_node;
+
+uint32_t dl_marker_root(const dl_marker *m);
+void dl_marker_node_get(const dl_marker *m, uint32_t idx, dl_marker_node *out);
+
+/*
  * The environment a marker is evaluated in: one string per variable (unset
  * ones are missing, and a marker that compares them fails to evaluate), and
  * the sets of active extras and dependency groups (empty by default, which

@@ -1192,6 +1192,42 @@ bool dl_marker_mentions_extra(const dl_marker *m)
 }
 
 /* ------------------------------------------------------------------------ */
+/* The read-only node view                                                  */
+
+uint32_t dl_marker_root(const dl_marker *m)
+{
+	return m->root;
+}
+
+void dl_marker_node_get(const dl_marker *m, uint32_t idx, dl_marker_node *out)
+{
+	const struct mnode *n = &m->nodes[idx];
+	memset(out, 0, sizeof(*out));
+	switch (n->kind) {
+	case NK_TRUE:
+		out->kind = DL_MARKER_NODE_TRUE;
+		break;
+	case NK_FALSE:
+		out->kind = DL_MARKER_NODE_FALSE;
+		break;
+	case NK_AND:
+	case NK_OR:
+		out->kind = n->kind == NK_AND ? DL_MARKER_NODE_AND : DL_MARKER_NODE_OR;
+		out->kids = m->kids + n->a;
+		out->nkids = n->b;
+		break;
+	default:
+		out->kind = DL_MARKER_NODE_CMP;
+		out->var = (dl_marker_var)n->var;
+		out->op = (dl_marker_op)n->op;
+		out->var_right = (n->flags & F_VAR_RIGHT) != 0;
+		out->literal = m->str + n->a;
+		out->literal_len = n->b;
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------------ */
 /* Environment                                                              */
 
 struct nameset {
