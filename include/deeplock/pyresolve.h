@@ -32,7 +32,18 @@
  *     print as "the constraints allow only b <2"); overrides replace every
  *     requirement on their project, the root's included (the replaced
  *     requirement's marker still decides whether it applies).
- * Universal (multi-environment, forking) resolution is not done here yet.
+ * Universal resolution (options.region set) resolves for every environment
+ * of a region at once, as uv does for a lock:
+ *   - a requirement applies when its marker holds somewhere in the region
+ *     (extras decided as usual); it then applies wherever it holds;
+ *   - requires-python is checked against the lowest Python of the region;
+ *   - any wheel may fit some platform, so a release with a wheel or an
+ *     sdist is usable whatever its tags;
+ *   - when one package's requirements name the same project in different
+ *     parts of the region, the solve stops and the session reports the
+ *     parts (dl_py_session_forks); dl_py_resolve_universal then resolves
+ *     each piece of the region on its own ("forks"), and each piece may
+ *     fork again.  Requirements on different projects never fork.
  *
  * Sources may block inside their callbacks (an index client fetching a
  * page) and may use the prefetch hints to fetch in parallel.  The hint
@@ -54,6 +65,7 @@
 
 #include "deeplock/common.h"
 #include "deeplock/marker.h"
+#include "deeplock/mregion.h"
 #include "deeplock/requirement.h"
 #include "deeplock/solver.h"
 #include "deeplock/tags.h"
@@ -212,6 +224,10 @@ typedef struct dl_py_options {
 	bool only_binary_all;
 	const char *const *only_binary;
 	size_t nonly_binary;
+	/* universal resolution over this region (see the file comment); NULL
+	 * resolves for `target` alone.  The target is still required (its
+	 * tags and markers are unused then). */
+	const dl_mregion *region;
 } dl_py_options;
 
 #define DL_PY_OPTIONS_INIT {.version = DL_PY_OPTIONS_VERSION}
@@ -280,6 +296,62 @@ void dl_py_session_provider(dl_py_session *s, dl_solver_provider *out);
 /* Build the result of a finished solve (solved or not) of a solver using
  * this session's provider. */
 int dl_py_session_result(dl_py_session *s, const dl_solver *solver, bool solved, dl_py_result **out);
+
+/* In a universal resolution whose solve failed because it must fork: the
+ * parts of the region to split on (borrowed from the session; 0 when the
+ * solve did not stop for a fork). */
+size_t dl_py_session_forks(const dl_py_session *s, const dl_mregion *const **out);
+
+/* ------------------------------------------------------------------ */
+/* Universal resolution                                                */
+
+/* One piece of a universal resolution: a part of the region and its
+ * resolution. */
+typedef struct dl_py_fork {
+	const char *marker; /* the part as a PEP 508 marker, inside the region
+	                       (what the region says is left out; "" for all of it) */
+	const dl_py_result *result;
+} dl_py_fork;
+
+/* One version of a project in a universal resolution and where it is
+ * installed: the union, over the pieces that chose it, of the part of the
+ * piece where a chain of requirements from the root reaches it. */
+typedef struct dl_py_upin {
+	const char *name;    /* PEP 503 normal form */
+	const char *version; /* as the source wrote it */
+	const char *marker;  /* PEP 508, inside the region as for forks; NULL
+	                        wherever the region is */
+	const char *const *extras; /* activated somewhere, sorted */
+	size_t nextras;
+} dl_py_upin;
+
+/* Most pieces a universal resolution may split into. */
+#define DL_PY_MAX_FORKS 256
+
+typedef struct dl_py_universal {
+	bool solved;
+	const dl_py_fork *forks; /* solved: every piece, in the order resolved;
+	                            else the pieces solved and the failing one last */
+	size_t nforks;
+	const dl_py_upin *pins;  /* sorted by name, then version; when solved */
+	size_t npins;
+	const char *explanation; /* when !solved: the failing piece named, then why */
+	size_t solves;           /* solves run, those stopped by a fork included */
+	dl_py_stats stats;       /* summed over every solve */
+} dl_py_universal;
+
+/*
+ * Resolve `opts->requirements` for every environment of `opts->region`
+ * (required) over `src` (see "Universal resolution" in the file comment).
+ * Pieces are resolved one after another, depth first; the versions chosen
+ * by the pieces already solved are preferred in the next ones (after the
+ * caller's preferences), so the pieces agree wherever they can.  The
+ * region should bound Python from below (the project's requires-python).
+ * Returns 0 whether or not a solution exists, DL_ELIMIT past
+ * DL_PY_MAX_FORKS pieces, or the failures of dl_py_resolve.
+ */
+int dl_py_resolve_universal(dl_py_universal **out, const dl_py_source *src, const dl_py_options *opts);
+void dl_py_universal_free(dl_py_universal *u);
 
 /* ------------------------------------------------------------------ */
 /* An in-memory source                                                 */

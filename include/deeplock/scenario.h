@@ -25,8 +25,16 @@
  *   - resolver_options.prereleases = true is the "allow" mode (else uv's
  *     default), no_build is only-binary and no_binary is no-binary (true
  *     means :all:).
- * Scenarios that need a universal (multi-environment, forking) resolution
- * (resolver_options.universal or required_environments) are skipped.
+ * Scenarios with resolver_options.universal (or required_environments) are
+ * resolved universally (pyresolve.h): for every environment whose Python is
+ * at least [root].requires_python (else the target Python), forking where
+ * requirements on one project differ.  The answer is then checked without
+ * the resolver: in every piece, each requirement of each pinned package
+ * (and of the root) whose marker holds somewhere in the piece is met by
+ * the piece's pin of that project, and two versions of one project never
+ * share an environment.  A check that fails fails the scenario.
+ * required_environments only turns universal mode on: whether every
+ * package has a wheel for each required environment is not checked.
  */
 #ifndef DEEPLOCK_SCENARIO_H
 #define DEEPLOCK_SCENARIO_H
@@ -44,6 +52,7 @@ typedef struct dl_scenario dl_scenario;
 typedef struct dl_scenario_pin {
 	const char *name;
 	const char *version;
+	const char *marker; /* universal: where it is installed (PEP 508); NULL: everywhere */
 } dl_scenario_pin;
 
 enum dl_scenario_status {
@@ -61,6 +70,7 @@ typedef struct dl_scenario_outcome {
 	const dl_scenario_pin *packages; /* the selection, sorted by name (no virtual packages) */
 	size_t n_packages;
 	const char *explanation;        /* when unsatisfiable, else NULL */
+	size_t forks;                   /* universal: pieces resolved (1 without a fork); else 0 */
 } dl_scenario_outcome;
 
 /*

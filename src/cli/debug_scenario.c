@@ -24,6 +24,21 @@ static json_t *pins_json(const dl_scenario_pin *pins, size_t n)
 	return o;
 }
 
+/* A universal resolution may lock several versions of a project, each
+ * with a marker: a list of {name, version, marker} in name order. */
+static json_t *upins_json(const dl_scenario_pin *pins, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(pins[i].name));
+		json_object_set_new(o, "version", json_string(pins[i].version));
+		json_object_set_new(o, "marker", pins[i].marker != NULL ? json_string(pins[i].marker) : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 /* One file's object; *failed is set when it counts as a failure. */
 static json_t *run_one(const char *path, bool *failed)
 {
@@ -58,7 +73,12 @@ static json_t *run_one(const char *path, bool *failed)
 		json_object_set_new(o, "packages", json_null());
 	} else {
 		json_object_set_new(o, "satisfiable", json_boolean(out->satisfiable));
-		json_object_set_new(o, "packages", pins_json(out->packages, out->n_packages));
+		if (out->forks > 0) {
+			json_object_set_new(o, "packages", upins_json(out->packages, out->n_packages));
+			json_object_set_new(o, "forks", json_integer((json_int_t)out->forks));
+		} else {
+			json_object_set_new(o, "packages", pins_json(out->packages, out->n_packages));
+		}
 		if (!out->satisfiable)
 			json_object_set_new(o, "explanation", json_string(out->explanation));
 	}
@@ -83,7 +103,11 @@ int dl_cli_debug_scenario(int argc, char **argv)
 		fprintf(argc < 2 ? stderr : stdout,
 		        "Usage: deeplock debug scenario FILE.toml...\n\n"
 		        "Resolve packse scenario files and compare with their expected outcome.\n"
-		        "Prints a JSON array, one object per file; exits 1 when a scenario fails.\n");
+		        "Prints a JSON array, one object per file; exits 1 when a scenario fails.\n"
+		        "Each object: file, name, python, satisfiable, packages ({name: version}; for a\n"
+		        "universal scenario a list of {name, version, marker} and the number of forks),\n"
+		        "explanation when unsatisfiable, expected_satisfiable, expected_packages, pass\n"
+		        "and reason.\n");
 		return argc < 2 ? DL_EXIT_USAGE : DL_EXIT_OK;
 	}
 	json_t *arr = json_array();

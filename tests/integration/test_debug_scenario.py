@@ -45,7 +45,7 @@ def test_golden_explanations(run, shared_dir, rel):
     assert o["explanation"] == GOLDEN[rel]
 
 
-def test_pins_and_skip(run, shared_dir):
+def test_pins_and_universal(run, shared_dir):
     r = run("debug", "scenario", packse(shared_dir, "extras/all-extras-required.toml"),
             packse(shared_dir, "fork/basic.toml"))
     assert r.rc == 0, r.err
@@ -57,9 +57,13 @@ def test_pins_and_skip(run, shared_dir):
     assert a["expected_packages"] == a["packages"]
     assert a["pass"] is True and a["reason"] == ""
     assert "explanation" not in a
-    assert b["pass"] is None
-    assert b["satisfiable"] is None
-    assert b["reason"] == "skipped: universal resolution not supported yet"
+    # fork/basic: a>=2 on linux, a<2 on darwin; nothing elsewhere
+    assert b["pass"] is True and b["satisfiable"] is True
+    assert b["forks"] == 3
+    assert b["packages"] == [
+        {"name": "a", "version": "1.0.0", "marker": 'sys_platform == "darwin"'},
+        {"name": "a", "version": "2.0.0", "marker": 'sys_platform == "linux"'},
+    ]
 
 
 def test_target_python_override(run, shared_dir):

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "deeplock/mregion.h"
 #include "deeplock/name.h"
 #include "deeplock/pyresolve.h"
 #include "deeplock/range.h"
@@ -99,8 +100,17 @@ struct dl_py_session {
 	dl_solver_dep *deps;
 	dl_range *ranges;
 	depsrc *dsrc;
+	dl_mregion **dreg; /* universal: where each dependency applies (NULL: everywhere) */
 	size_t ndeps, capdeps;
 	bool collecting_root;
+
+	/* universal resolution (o->region set) */
+	bool universal;
+	dl_version floor;     /* the lowest Python of the region */
+	char floor_text[80];  /* ">=3.10", for messages */
+	const dl_mregion *cur_reg; /* the region of the requirement being added */
+	dl_mregion **fork;    /* the regions a fork splits on, when one is wanted */
+	size_t nfork;
 
 	dl_py_stats stats;
 };
@@ -199,6 +209,20 @@ static int python_ok_text(const dl_version *target, const char *spec, bool *ok)
 	rc = python_ok(target, set, ok);
 	dl_specset_free(set);
 	return rc;
+}
+
+/* The Python that requires-python is checked against: the target's, or
+ * in a universal resolution the lowest of the region (uv's reading:
+ * every Python the lock supports must be allowed, and only lower bounds
+ * count). */
+static const dl_version *py_version(const dl_py_session *s)
+{
+	return s->universal ? &s->floor : &s->o->target->python;
+}
+
+static const char *py_text(const dl_py_session *s)
+{
+	return s->universal ? s->floor_text : s->o->target->python_text;
 }
 
 /* ---- packages ----------------------------------------------------------- */
@@ -449,6 +473,7 @@ static int check_files(dl_py_session *s, pkg *p, size_t k)
 		return 0;
 	const dl_py_release *rel = &p->proj->releases[k];
 	const dl_py_target *t = s->o->target;
+	const dl_version *py = py_version(s);
 	bool no_binary = policy_no_binary(s, p->name), no_build = policy_no_build(s, p->name);
 	bool pinned = release_yanked(rel);
 	bool saw_wheel = false, saw_sdist = false;
@@ -463,12 +488,13 @@ static int check_files(dl_py_session *s, pkg *p, size_t k)
 		if (f->yanked && !pinned)
 			continue;
 		bool rp = true;
-		if ((rc = python_ok_text(&t->python, f->requires_python, &rp)) < 0)
+		if ((rc = python_ok_text(py, f->requires_python, &rp)) < 0)
 			return rc;
 		if (f->is_wheel) {
 			saw_wheel = true;
 			size_t rank = 0;
-			bool compat = f->tags != NULL && dl_tag_list_match(t->tags, f->tags, &rank) != 0;
+			/* a universal lock serves every platform: any wheel may fit one */
+			bool compat = s->universal || (f->tags != NULL && dl_tag_list_match(t->tags, f->tags, &rank) != 0);
 			if (compat && !no_binary) {
 				if (rp)
 					rs->has_wheel = true;
@@ -489,7 +515,7 @@ static int check_files(dl_py_session *s, pkg *p, size_t k)
 	if (rs->has_wheel || rs->has_sdist)
 		return 0;
 	if (rp_block != NULL) {
-		rs->unusable = dl_arena_printf(s->arena, "it requires Python %s, the target is %s", rp_block, t->python_text);
+		rs->unusable = dl_arena_printf(s->arena, "it requires Python %s, the target is %s", rp_block, py_text(s));
 	} else {
 		const char *sd = !saw_sdist ? "it has no source distribution" : "building from source is disabled";
 		const char *wh = !saw_wheel ? "it has no wheels" : no_binary ? "wheels are disabled"
@@ -530,11 +556,11 @@ static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 		return rs->unusable != NULL ? 0 : dl_error_oom();
 	}
 	bool ok = true;
-	if ((rc = python_ok_text(&s->o->target->python, m->requires_python, &ok)) < 0)
+	if ((rc = python_ok_text(py_version(s), m->requires_python, &ok)) < 0)
 		return rc;
 	if (!ok) {
 		rs->unusable = dl_arena_printf(s->arena, "it requires Python %s, the target is %s", m->requires_python,
-		                            s->o->target->python_text);
+		                            py_text(s));
 		rs->meta_done = true;
 		return rs->unusable != NULL ? 0 : dl_error_oom();
 	}
@@ -586,13 +612,18 @@ static int add_dep(dl_py_session *s, uint32_t id, const dl_range *r, const dl_re
 		size_t cap = s->capdeps ? s->capdeps * 2 : 16;
 		if (dl_realloc_array((void **)&s->deps, cap, sizeof(*s->deps)) < 0 ||
 		    dl_realloc_array((void **)&s->dsrc, cap, sizeof(*s->dsrc)) < 0 ||
-		    dl_realloc_array((void **)&s->ranges, cap, sizeof(*s->ranges)) < 0)
+		    dl_realloc_array((void **)&s->ranges, cap, sizeof(*s->ranges)) < 0 ||
+		    dl_realloc_array((void **)&s->dreg, cap, sizeof(*s->dreg)) < 0)
 			return dl_error_oom();
-		for (size_t i = s->capdeps; i < cap; i++)
+		for (size_t i = s->capdeps; i < cap; i++) {
 			dl_range_init(&s->ranges[i]);
+			s->dreg[i] = NULL;
+		}
 		s->capdeps = cap;
 	}
 	if ((rc = dl_range_copy(&s->ranges[s->ndeps], r)) < 0)
+		return rc;
+	if (s->cur_reg != NULL && (rc = dl_mregion_clone(&s->dreg[s->ndeps], s->cur_reg)) < 0)
 		return rc;
 	s->deps[s->ndeps].pkg = id;
 	s->deps[s->ndeps].constraint = constraint;
@@ -601,8 +632,42 @@ static int add_dep(dl_py_session *s, uint32_t id, const dl_range *r, const dl_re
 	return 0;
 }
 
+/* In a universal resolution: does `m` hold somewhere in the region?  The
+ * part of the region where it does goes to *where (NULL when that is the
+ * whole region; the caller frees it). */
+static int marker_region(const dl_py_session *s, const dl_marker *m, const char *const *extras, size_t nx, bool *on,
+                         dl_mregion **where)
+{
+	*where = NULL;
+	*on = true;
+	if (m == NULL)
+		return 0;
+	dl_mregion *mr = NULL, *both = NULL;
+	bool whole = false;
+	int rc = dl_mregion_from_marker(&mr, m, extras, nx);
+	if (rc == 0)
+		rc = dl_mregion_and(&both, mr, s->o->region);
+	if (rc == 0)
+		*on = !dl_mregion_is_empty(both);
+	if (rc == 0 && *on)
+		rc = dl_mregion_subset(s->o->region, mr, &whole);
+	dl_mregion_free(mr);
+	if (rc == 0 && *on && !whole) {
+		*where = both;
+		both = NULL;
+	}
+	dl_mregion_free(both);
+	return rc;
+}
+
 static int marker_holds(const dl_py_session *s, const dl_marker *m, const char *const *extras, size_t nx, bool *on)
 {
+	if (s->universal) {
+		dl_mregion *where = NULL;
+		int rc = marker_region(s, m, extras, nx, on, &where);
+		dl_mregion_free(where);
+		return rc;
+	}
 	int rc = dl_marker_evaluate_extras(m, s->o->target->env, extras, nx, on);
 	if (rc == DL_ENOMEM)
 		return rc;
@@ -665,15 +730,31 @@ done:
 	return rc;
 }
 
+static int add_req_on(dl_py_session *s, const dl_requirement *r, const dl_range *range);
+
 /* Add what requirement `r` brings when its marker holds for the extras
  * [extras, extras+nx): itself, or the overrides of its project. */
 static int add_req(dl_py_session *s, const dl_requirement *r, const dl_range *range, const char *const *extras,
                    size_t nx)
 {
 	bool on = true;
-	int rc = marker_holds(s, r->marker, extras, nx, &on);
+	dl_mregion *where = NULL;
+	int rc = s->universal ? marker_region(s, r->marker, extras, nx, &on, &where)
+	                      : marker_holds(s, r->marker, extras, nx, &on);
 	if (rc < 0 || !on)
 		return rc;
+	s->cur_reg = where;
+	rc = add_req_on(s, r, range);
+	s->cur_reg = NULL;
+	dl_mregion_free(where);
+	return rc;
+}
+
+/* add_req once the requirement's marker is known to hold. */
+static int add_req_on(dl_py_session *s, const dl_requirement *r, const dl_range *range)
+{
+	bool on = true;
+	int rc;
 	bool overridden = false;
 	for (size_t i = 0; i < s->novr; i++) {
 		if (strcmp(s->ovr[i].name, r->normalized_name) != 0)
@@ -691,8 +772,11 @@ static int add_req(dl_py_session *s, const dl_requirement *r, const dl_range *ra
 
 static void reset_deps(dl_py_session *s)
 {
-	for (size_t i = 0; i < s->ndeps; i++)
+	for (size_t i = 0; i < s->ndeps; i++) {
 		dl_range_clear(&s->ranges[i]);
+		dl_mregion_free(s->dreg[i]);
+		s->dreg[i] = NULL;
+	}
 	s->ndeps = 0;
 }
 
@@ -719,7 +803,7 @@ static int compute_deps(dl_py_session *s, uint32_t id, size_t index, bool *avail
 	reset_deps(s);
 	if (id == 0) {
 		const dl_py_options *o = s->o;
-		if (s->root_rp != NULL) {
+		if (s->root_rp != NULL && !s->universal) {
 			bool ok = true;
 			if ((rc = python_ok(&o->target->python, s->root_rp, &ok)) < 0)
 				return rc;
@@ -816,6 +900,58 @@ static int prov_versions(void *ctx, uint32_t id, const dl_version **out, size_t 
 	return 0;
 }
 
+static bool same_region(const dl_mregion *a, const dl_mregion *b, int *rc)
+{
+	bool eq = a == NULL && b == NULL;
+	if (a != NULL && b != NULL)
+		*rc = dl_mregion_eq(a, b, &eq);
+	return eq;
+}
+
+/* Remember a region to split on unless an equal one is there already. */
+static int fork_on(dl_py_session *s, const dl_mregion *r)
+{
+	int rc = 0;
+	for (size_t i = 0; i < s->nfork; i++) {
+		if (same_region(s->fork[i], r, &rc) || rc < 0)
+			return rc;
+	}
+	if (dl_realloc_array((void **)&s->fork, s->nfork + 1, sizeof(*s->fork)) < 0)
+		return dl_error_oom();
+	if ((rc = dl_mregion_clone(&s->fork[s->nfork], r)) == 0)
+		s->nfork++;
+	return rc;
+}
+
+/*
+ * uv's forking rule: when one package's requirements name the same
+ * project in different parts of the region (`b>=2; sys_platform ==
+ * "linux"`, `b<2; sys_platform == "darwin"`), no single choice has to
+ * serve both, so the resolution splits there.  The parts are remembered
+ * for dl_py_session_forks and this solve stops; requirements on
+ * different projects never fork, whatever their markers.
+ */
+static int check_fork(dl_py_session *s)
+{
+	int rc = 0;
+	for (size_t i = 0; i < s->ndeps && rc == 0; i++) {
+		if (s->deps[i].constraint)
+			continue;
+		for (size_t j = i + 1; j < s->ndeps && rc == 0; j++) {
+			if (s->deps[j].constraint || s->deps[j].pkg != s->deps[i].pkg ||
+			    same_region(s->dreg[i], s->dreg[j], &rc) || rc < 0)
+				continue;
+			if (s->dreg[i] != NULL)
+				rc = fork_on(s, s->dreg[i]);
+			if (rc == 0 && s->dreg[j] != NULL)
+				rc = fork_on(s, s->dreg[j]);
+		}
+	}
+	if (rc == 0 && s->nfork > 0)
+		rc = dl_error_set(DL_ERROR, "the resolution forks here");
+	return rc;
+}
+
 static int prov_deps(void *ctx, uint32_t id, size_t index, const dl_solver_dep **out, size_t *n, bool *available,
                      const char **reason)
 {
@@ -823,6 +959,8 @@ static int prov_deps(void *ctx, uint32_t id, size_t index, const dl_solver_dep *
 	*out = NULL;
 	*n = 0;
 	int rc = compute_deps(s, id, index, available, reason);
+	if (rc == 0 && s->universal)
+		rc = check_fork(s);
 	if (rc < 0)
 		return rc;
 	hint_projects(s);
@@ -917,6 +1055,40 @@ static int prepare_rules(dl_py_session *s, const dl_requirement *const *in, size
 	return 0;
 }
 
+/* The lowest Python of the region, read as a release: "3.9.MIN" (from
+ * `python_version >= "3.9"`) is 3.9, so a candidate that requires
+ * ">=3.9" fits; no lower bound at all is 0, which fits only candidates
+ * without one. */
+static int universal_floor(dl_py_session *s)
+{
+	bool bounded = false, inclusive = true;
+	s->universal = true;
+	int rc = dl_mregion_python_floor(s->o->region, &bounded, &s->floor, &inclusive);
+	if (rc < 0)
+		return rc;
+	if (!bounded) {
+		if ((rc = dl_version_parse_into(&s->floor, "0", 1)) < 0)
+			return rc;
+		snprintf(s->floor_text, sizeof(s->floor_text), "any Python");
+		return 0;
+	}
+	s->floor.bound = DL_VERSION_BOUND_NONE;
+	s->floor.key = 0;
+	dl_buf b;
+	dl_buf_init(&b, sizeof(s->floor_text) - 1);
+	dl_buf_puts(&b, inclusive ? ">=" : ">");
+	rc = dl_version_format(&s->floor, &b);
+	snprintf(s->floor_text, sizeof(s->floor_text), "%s", rc == 0 && !b.failed ? dl_buf_cstr(&b) : "?");
+	dl_buf_free(&b);
+	return rc == DL_ENOMEM ? rc : 0;
+}
+
+size_t dl_py_session_forks(const dl_py_session *s, const dl_mregion *const **out)
+{
+	*out = (const dl_mregion *const *)s->fork;
+	return s->nfork;
+}
+
 int dl_py_session_new(dl_py_session **out, const dl_py_source *src, const dl_py_options *opts)
 {
 	if (opts == NULL || opts->version != DL_PY_OPTIONS_VERSION)
@@ -979,6 +1151,8 @@ int dl_py_session_new(dl_py_session **out, const dl_py_source *src, const dl_py_
 		dl_error_context("reading the root's requires-python");
 		goto fail;
 	}
+	if (opts->region != NULL && (rc = universal_floor(s)) < 0)
+		goto fail;
 	*out = s;
 	return 0;
 fail:
@@ -1012,8 +1186,16 @@ void dl_py_session_free(dl_py_session *s)
 		dl_version_clear(&s->prefs[i].v);
 	dl_free(s->prefs);
 	dl_specset_free(s->root_rp);
-	for (size_t i = 0; i < s->capdeps; i++)
+	for (size_t i = 0; i < s->capdeps; i++) {
 		dl_range_clear(&s->ranges[i]);
+		dl_mregion_free(s->dreg[i]);
+	}
+	dl_free(s->dreg);
+	for (size_t i = 0; i < s->nfork; i++)
+		dl_mregion_free(s->fork[i]);
+	dl_free(s->fork);
+	if (s->universal)
+		dl_version_clear(&s->floor);
 	dl_free(s->ranges);
 	dl_free(s->deps);
 	dl_free(s->dsrc);

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "deeplock/filename.h"
+#include "deeplock/mregion.h"
 #include "deeplock/name.h"
 #include "deeplock/pyresolve.h"
 #include "deeplock/requirement.h"
@@ -42,7 +43,9 @@ struct dl_scenario {
 	size_t nowned, capowned;
 
 	bool prereleases;
-	bool needs_fork;
+	bool universal;
+	const char *root_rp;   /* [root].requires_python, or NULL */
+	dl_mregion *region;    /* universal: the environments to lock for */
 	bool no_build_all, no_binary_all;
 	const char **no_build, **no_binary; /* normalised names */
 	size_t n_no_build, n_no_binary;
@@ -438,7 +441,7 @@ static int load_expected(dl_scenario *sc, const dl_toml_value *root)
 		if (norm == NULL || ver == NULL)
 			return dl_error_oom();
 		dl_name_normalize_into(norm, key, kl);
-		sc->exp[i] = (dl_scenario_pin){norm, ver};
+		sc->exp[i] = (dl_scenario_pin){norm, ver, NULL};
 	}
 	sc->nexp = n;
 	sc->has_exp_pkgs = true;
@@ -450,6 +453,42 @@ static int cmp_pin(const void *a, const void *b)
 	return strcmp(((const dl_scenario_pin *)a)->name, ((const dl_scenario_pin *)b)->name);
 }
 
+
+/* [root].requires_python, checked here so an error names its position. */
+static int root_python(dl_scenario *sc, const dl_toml_value *rt)
+{
+	const dl_toml_value *v = NULL;
+	int rc = dl_toml_get(&v, rt, "requires_python", DL_TOML_STRING, false);
+	if (rc < 0 || v == NULL)
+		return rc;
+	size_t sl = 0;
+	const char *s = dl_toml_value_string(v, &sl);
+	dl_specset *set = NULL;
+	if ((rc = dl_specset_parse(&set, s, sl)) < 0)
+		return dl_error_context("%s: 'root.requires_python'", sc->source);
+	dl_specset_free(set);
+	if ((sc->root_rp = dl_arena_strndup(sc->arena, s, sl)) == NULL)
+		return dl_error_oom();
+	return 0;
+}
+
+/* Every environment whose Python is at least the root's requires-python
+ * (else the target Python), as `uv lock` reads a project. */
+static int universal_region(dl_scenario *sc)
+{
+	char floor[64];
+	const char *rp = sc->root_rp;
+	if (rp == NULL) {
+		snprintf(floor, sizeof(floor), ">=%s", sc->target.python_text);
+		rp = floor;
+	}
+	dl_specset *set = NULL;
+	int rc = dl_specset_parse(&set, rp, strlen(rp));
+	if (rc == 0)
+		rc = dl_mregion_python(&sc->region, set);
+	dl_specset_free(set);
+	return rc;
+}
 
 static int load(dl_scenario *sc, const dl_toml_value *root)
 {
@@ -480,7 +519,7 @@ static int load(dl_scenario *sc, const dl_toml_value *root)
 		    (rc = dl_toml_get(&py, opts, "python", DL_TOML_STRING, false)) < 0 ||
 		    (rc = dl_toml_get(&pp, opts, "python_platform", DL_TOML_STRING, false)) < 0)
 			return rc;
-		sc->needs_fork = universal || reqenv != NULL;
+		sc->universal = universal || reqenv != NULL;
 		if ((rc = get_name_list(sc, opts, "no_build", &sc->no_build_all, &sc->no_build, &sc->n_no_build)) < 0 ||
 		    (rc = get_name_list(sc, opts, "no_binary", &sc->no_binary_all, &sc->no_binary,
 		                        &sc->n_no_binary)) < 0)
@@ -504,6 +543,8 @@ static int load(dl_scenario *sc, const dl_toml_value *root)
 		return rc;
 	if (rt != NULL && (rc = get_reqs(sc, rt, "requires", &sc->root_reqs, &sc->nroot)) < 0)
 		return rc;
+	if (rt != NULL && (rc = root_python(sc, rt)) < 0)
+		return rc;
 	if ((rc = load_packages(sc, root)) < 0)
 		return rc;
 	if ((rc = load_expected(sc, root)) < 0)
@@ -523,7 +564,8 @@ static int load(dl_scenario *sc, const dl_toml_value *root)
 	o->no_binary_all = sc->no_binary_all;
 	o->no_binary = sc->no_binary;
 	o->nno_binary = sc->n_no_binary;
-	return 0;
+	o->requires_python = sc->root_rp;
+	return sc->universal ? universal_region(sc) : 0;
 }
 
 int dl_scenario_load(dl_scenario **out, const char *data, size_t len, const char *source)
@@ -571,6 +613,7 @@ void dl_scenario_free(dl_scenario *sc)
 	dl_buf_free(&sc->reason);
 	dl_buf_free(&sc->expl);
 	dl_py_memsource_free(sc->ms);
+	dl_mregion_free(sc->region);
 	dl_arena_free(sc->arena);
 	dl_free(sc);
 }
@@ -719,6 +762,164 @@ static int collect(dl_scenario *sc, const dl_py_result *r)
 	return 0;
 }
 
+/* ---- universal ---------------------------------------------------------- */
+
+static const dl_py_pin *piece_pin(const dl_py_result *r, const char *name)
+{
+	for (size_t i = 0; i < r->npins; i++) {
+		if (strcmp(r->pins[i].name, name) == 0)
+			return &r->pins[i];
+	}
+	return NULL;
+}
+
+static bool has_extra(const dl_py_pin *p, const char *x)
+{
+	for (size_t i = 0; i < p->nextras; i++) {
+		if (strcmp(p->extras[i], x) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Is requirement `r` (of `who`, with extras [ex, ex+nx)) met in the
+ * piece?  Writes what is wrong to sc->reason. */
+static int check_req(dl_scenario *sc, const char *piece_marker, const dl_mregion *piece, const dl_py_result *res,
+                     const char *who, const dl_requirement *r, const char *const *ex, size_t nx, bool *sound)
+{
+	dl_mregion *mr = NULL;
+	bool disjoint = true;
+	int rc = dl_mregion_from_marker(&mr, r->marker, ex, nx);
+	if (rc == 0)
+		rc = dl_mregion_disjoint(mr, piece, &disjoint);
+	dl_mregion_free(mr);
+	if (rc < 0 || disjoint)
+		return rc;
+	const dl_py_pin *p = piece_pin(res, r->normalized_name);
+	const char *what = NULL;
+	dl_version v;
+	if (p == NULL) {
+		what = "nothing is pinned";
+	} else if ((rc = dl_version_parse_into(&v, p->version, strlen(p->version))) == 0) {
+		bool ok = dl_specset_contains(r->specifier, &v, DL_PRERELEASES_ALLOW);
+		dl_version_clear(&v);
+		if (!ok)
+			what = p->version;
+		for (size_t i = 0; i < r->n_extras && what == NULL; i++) {
+			if (!has_extra(p, r->extras[i]))
+				what = "its extra is not active";
+		}
+	}
+	if (rc == 0 && what != NULL) {
+		dl_buf_printf(&sc->reason, "%sin the piece '%s', %s requires %s but %s", *sound ? "" : "; ", piece_marker,
+		              who, r->normalized_name, what);
+		*sound = false;
+	}
+	return rc;
+}
+
+/* Check one piece's resolution against the universe (see scenario.h). */
+static int check_piece(dl_scenario *sc, const dl_py_fork *f, const dl_mregion *piece, bool *sound)
+{
+	const dl_py_result *res = f->result;
+	int rc = 0;
+	for (size_t i = 0; i < sc->nroot && rc == 0; i++)
+		rc = check_req(sc, f->marker, piece, res, "the root", sc->root_reqs[i], NULL, 0, sound);
+	for (size_t i = 0; i < res->npins && rc == 0; i++) {
+		const dl_py_pin *p = &res->pins[i];
+		const dl_py_meta *m = dl_py_memsource_meta(sc->ms, p->name, p->release);
+		for (size_t k = 0; m != NULL && k < m->nrequires_dist && rc == 0; k++) {
+			dl_requirement *r = NULL;
+			const char *line = m->requires_dist[k];
+			if ((rc = dl_requirement_parse(&r, line, strlen(line))) < 0)
+				break;
+			rc = check_req(sc, f->marker, piece, res, p->name, r, p->extras, p->nextras, sound);
+			dl_requirement_free(r);
+		}
+	}
+	return rc;
+}
+
+/* Two versions of one project must never share an environment. */
+static int check_disjoint(dl_scenario *sc, const dl_py_universal *u, bool *sound)
+{
+	int rc = 0;
+	for (size_t i = 0; i + 1 < u->npins && rc == 0; i++) {
+		for (size_t j = i + 1; j < u->npins && rc == 0; j++) {
+			const dl_py_upin *a = &u->pins[i], *b = &u->pins[j];
+			if (strcmp(a->name, b->name) != 0)
+				break;
+			dl_mregion *ra = NULL, *rb = NULL, *in = NULL;
+			bool disjoint = false;
+			if (a->marker != NULL && b->marker != NULL &&
+			    (rc = dl_mregion_parse(&ra, a->marker, strlen(a->marker))) == 0 &&
+			    (rc = dl_mregion_parse(&rb, b->marker, strlen(b->marker))) == 0 &&
+			    (rc = dl_mregion_and(&in, ra, sc->region)) == 0)
+				rc = dl_mregion_disjoint(in, rb, &disjoint);
+			dl_mregion_free(ra);
+			dl_mregion_free(rb);
+			dl_mregion_free(in);
+			if (rc == 0 && !disjoint) {
+				dl_buf_printf(&sc->reason, "%s%s %s and %s overlap", *sound ? "" : "; ", a->name, a->version,
+				              b->version);
+				*sound = false;
+			}
+		}
+	}
+	return rc;
+}
+
+static int resolve_universal(dl_scenario *sc, const dl_py_source *src, bool *solved, bool *sound)
+{
+	dl_py_options o = sc->opts;
+	o.region = sc->region;
+	dl_py_universal *u = NULL;
+	int rc = dl_py_resolve_universal(&u, src, &o);
+	if (rc < 0)
+		return rc;
+	*solved = u->solved;
+	sc->outcome.forks = u->nforks;
+	if (!u->solved) {
+		dl_buf_puts(&sc->expl, u->explanation);
+		if ((rc = sc->expl.failed) == 0)
+			sc->outcome.explanation = dl_buf_cstr(&sc->expl);
+		dl_py_universal_free(u);
+		return rc;
+	}
+	for (size_t f = 0; f < u->nforks && rc == 0; f++) {
+		dl_mregion *rel = NULL, *piece = NULL;
+		const char *pm = u->forks[f].marker;
+		if ((rc = dl_mregion_parse(&rel, pm, strlen(pm))) == 0 && (rc = dl_mregion_and(&piece, rel, sc->region)) == 0)
+			rc = check_piece(sc, &u->forks[f], piece, sound);
+		dl_mregion_free(rel);
+		dl_mregion_free(piece);
+	}
+	if (rc == 0)
+		rc = check_disjoint(sc, u, sound);
+	dl_scenario_pin *sel = rc == 0 ? dl_calloc(u->npins + 1, sizeof(*sel)) : NULL;
+	if (rc == 0 && sel == NULL)
+		rc = dl_error_oom();
+	for (size_t i = 0; rc == 0 && i < u->npins; i++) {
+		const dl_py_upin *p = &u->pins[i];
+		sel[i].name = dl_arena_strndup(sc->arena, p->name, strlen(p->name));
+		sel[i].version = dl_arena_strndup(sc->arena, p->version, strlen(p->version));
+		sel[i].marker = p->marker != NULL ? dl_arena_strndup(sc->arena, p->marker, strlen(p->marker)) : NULL;
+		if (sel[i].name == NULL || sel[i].version == NULL || (p->marker != NULL && sel[i].marker == NULL))
+			rc = dl_error_oom();
+	}
+	if (rc == 0) {
+		sc->sel = sel;
+		sc->outcome.packages = sel;
+		sc->outcome.n_packages = u->npins;
+	} else {
+		dl_free(sel);
+	}
+	if (rc == 0 && sc->reason.failed)
+		rc = DL_ENOMEM;
+	dl_py_universal_free(u);
+	return rc;
+}
+
 int dl_scenario_resolve(dl_scenario *sc, const dl_scenario_outcome **out)
 {
 	dl_free(sc->sel);
@@ -727,30 +928,32 @@ int dl_scenario_resolve(dl_scenario *sc, const dl_scenario_outcome **out)
 	dl_buf_reset(&sc->expl);
 	memset(&sc->outcome, 0, sizeof(sc->outcome));
 	sc->outcome.reason = "";
-	if (sc->needs_fork) {
-		sc->outcome.status = DL_SCENARIO_SKIP;
-		sc->outcome.reason = "skipped: universal resolution not supported yet";
-		*out = &sc->outcome;
-		return 0;
-	}
 	dl_py_source src;
 	dl_py_memsource_source(sc->ms, &src);
-	dl_py_result *res = NULL;
-	int rc = dl_py_resolve(&res, &src, &sc->opts);
-	bool solved = rc == 0 && res->solved;
-	if (rc == 0 && solved)
-		rc = collect(sc, res);
-	if (rc == 0 && !solved) {
-		dl_buf_puts(&sc->expl, res->explanation);
-		if ((rc = sc->expl.failed) == 0)
-			sc->outcome.explanation = dl_buf_cstr(&sc->expl);
+	bool solved = false, sound = true;
+	int rc;
+	if (sc->universal) {
+		rc = resolve_universal(sc, &src, &solved, &sound);
+	} else {
+		dl_py_result *res = NULL;
+		rc = dl_py_resolve(&res, &src, &sc->opts);
+		solved = rc == 0 && res->solved;
+		if (rc == 0 && solved)
+			rc = collect(sc, res);
+		if (rc == 0 && !solved) {
+			dl_buf_puts(&sc->expl, res->explanation);
+			if ((rc = sc->expl.failed) == 0)
+				sc->outcome.explanation = dl_buf_cstr(&sc->expl);
+		}
+		dl_py_result_free(res);
 	}
-	dl_py_result_free(res);
 	if (rc < 0)
 		return dl_error_context("resolving scenario %s", sc->name);
 	sc->outcome.satisfiable = solved;
-	bool pass = solved == sc->exp_sat;
-	if (!pass) {
+	bool pass = solved == sc->exp_sat && sound;
+	if (!sound) {
+		/* the reason is the check's */
+	} else if (!pass) {
 		dl_buf_printf(&sc->reason, "expected %s, got %s", sc->exp_sat ? "satisfiable" : "unsatisfiable",
 		              solved ? "satisfiable" : "unsatisfiable");
 	} else if (solved && sc->has_exp_pkgs && (rc = compare_pins(sc, &pass)) < 0) {
