@@ -28,9 +28,6 @@ static const struct {
 	const char *file;
 	const char *reason;
 } KNOWN[] = {
-	{"backtracking/wrong-backtracking-basic.toml",
-	 "uv raises b above a after repeated conflicts and finds b 2.0.9 with a 1.0.0; PubGrub here keeps "
-	 "a 2.0.0 and settles on b 1.0.0 with too-old, also a valid answer"},
 	{"fork/preferences-dependent-forking-conflicting.toml",
 	 "the expectation is uv's: its forks inherit what the unforked solve learned about cleaver 1; "
 	 "pieces restarted from scratch find the lock uv's own first run describes (cleaver 1, and "

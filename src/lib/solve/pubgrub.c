@@ -35,6 +35,14 @@
  * candidate widens that incompatibility instead of adding another.  A
  * provider's "constraint" dependency is the positive term "dep outside R",
  * which forbids those versions without ever selecting dep.
+ *
+ * Decision order is fewest candidates first, with uv's correction for a
+ * package decided too early: when the candidates of one package keep
+ * clashing with another's decision (CONFLICT_THRESHOLD times), the first
+ * is decided early from then on, the second late, and the solver backs up
+ * to before the second's decision.  Otherwise "a 2 was chosen, so every
+ * b 2.x fails on a==1" walks down to an ancient b instead of trying
+ * b 2.x with a 1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +90,9 @@ typedef struct pkgstate {
 	size_t *rank;   /* position of each candidate in `sorted` */
 	uint32_t *dep_first; /* per candidate: its first dependency incompatibility, */
 	uint32_t *dep_count; /* and how many; UINT32_MAX when not asked yet */
+	uint32_t affected;   /* its candidates' dependencies clashed with a decision */
+	uint32_t culprit;    /* its decision clashed with a candidate's dependencies */
+	bool early, late;    /* decision order raised or lowered by those counts */
 } pkgstate;
 
 struct dl_solver {
@@ -813,13 +824,42 @@ static int push_decision(dl_solver *s, uint32_t pkg, size_t vi)
 	return push_assign(s, &dt, -1, vi);
 }
 
+#define CONFLICT_THRESHOLD 5
+
+/* A candidate of `pkg` could not be decided because its dependency on
+ * `culprit` clashes with the decision there: count it, and past the
+ * threshold reorder and back up (see the file comment). */
+static int note_conflict(dl_solver *s, uint32_t pkg, uint32_t culprit)
+{
+	pkgstate *a = &s->pk[pkg], *c = &s->pk[culprit];
+	if (culprit == 0 || culprit == pkg)
+		return 0;
+	if (++a->affected >= CONFLICT_THRESHOLD)
+		a->early = true;
+	if (++c->culprit != CONFLICT_THRESHOLD || !c->decided || a->early == false)
+		return 0;
+	c->late = true;
+	for (size_t i = 0; i < s->nas; i++) {
+		if (s->as[i].cause < 0 && s->as[i].t.pkg == culprit && s->as[i].level > 0)
+			return backtrack(s, s->as[i].level - 1);
+	}
+	return 0;
+}
+
+/* Decision order: early packages, then the rest, then late ones; fewest
+ * candidates first within each. */
+static bool before(const pkgstate *a, const pkgstate *b)
+{
+	int ra = a->early ? 0 : a->late ? 2 : 1, rb = b->early ? 0 : b->late ? 2 : 1;
+	return ra != rb ? ra < rb : a->count < b->count;
+}
+
 /* Choose the next package and version.  *next is the package to propagate
  * from, or UINT32_MAX when every package is decided (solved). */
 static int decide(dl_solver *s, uint32_t *next)
 {
 	*next = UINT32_MAX;
 	uint32_t best = UINT32_MAX;
-	size_t best_count = SIZE_MAX;
 	int rc;
 	for (uint32_t p = 0; p < s->npk; p++) {
 		pkgstate *ps = &s->pk[p];
@@ -838,11 +878,8 @@ static int decide(dl_solver *s, uint32_t *next)
 			ps->count = count;
 			ps->counted_gen = ps->gen + 1;
 		}
-		size_t count = ps->count;
-		if (count < best_count) {
-			best_count = count;
+		if (best == UINT32_MAX || before(ps, &s->pk[best]))
 			best = p;
-		}
 	}
 	if (best == UINT32_MAX)
 		return 0;
@@ -869,11 +906,15 @@ static int decide(dl_solver *s, uint32_t *next)
 		/* decided before and undone by a backjump: its dependencies are
 		 * already incompatibilities, so only look for a conflict (asking
 		 * again would add every one of them a second time) */
-		bool conflict = false;
-		for (uint32_t k = 0; k < ps->dep_count[vi] && !conflict; k++)
-			conflict = relation(s, &s->ics[ps->dep_first[vi] + k].terms[1]) == R_SATISFIED;
+		int64_t clash = -1;
+		for (uint32_t k = 0; k < ps->dep_count[vi] && clash < 0; k++) {
+			if (relation(s, &s->ics[ps->dep_first[vi] + k].terms[1]) == R_SATISFIED)
+				clash = ps->dep_first[vi] + k;
+		}
 		*next = best;
-		return conflict ? 0 : push_decision(s, best, vi);
+		if (clash >= 0)
+			return note_conflict(s, best, s->ics[clash].terms[1].pkg);
+		return push_decision(s, best, vi);
 	}
 	const dl_solver_dep *deps = NULL;
 	size_t ndeps = 0;
@@ -897,7 +938,7 @@ static int decide(dl_solver *s, uint32_t *next)
 		*next = best;
 		return 0;
 	}
-	bool conflict = false;
+	int64_t clash = -1;
 	uint32_t first_dep = (uint32_t)s->nics;
 	dl_range cand;
 	dl_range_init(&cand);
@@ -932,17 +973,17 @@ static int decide(dl_solver *s, uint32_t *next)
 			dl_range_clear(&cand);
 			return rc;
 		}
-		if (relation(s, &s->ics[id].terms[1]) == R_SATISFIED)
-			conflict = true;
+		if (clash < 0 && relation(s, &s->ics[id].terms[1]) == R_SATISFIED)
+			clash = id;
 	}
 	dl_range_clear(&cand);
 	ps = &s->pk[best];
 	ps->dep_first[vi] = first_dep;
 	ps->dep_count[vi] = (uint32_t)(s->nics - first_dep);
-	if (!conflict && (rc = push_decision(s, best, vi)) < 0)
-		return rc;
 	*next = best;
-	return 0;
+	if (clash >= 0)
+		return note_conflict(s, best, s->ics[clash].terms[1].pkg);
+	return push_decision(s, best, vi);
 }
 
 /* ---- public API --------------------------------------------------------- */
