@@ -11,18 +11,19 @@
  * A region is a union of "cubes"; a cube constrains each variable
  * independently:
  *   - python_full_version and implementation_version: a version range
- *     (range.h).  Their ordering comparisons and plain `==`/`!=` are
- *     comparisons in version order, without PEP 440's exclusive rules
- *     (`< "3.9.1"` includes 3.9.1rc1), so that `<` and `>=` are each
- *     other's complement and every region prints back exactly; wildcards
- *     and `~=` are specifier matches.  python_version is read onto
+ *     (range.h), matched as PEP 508 evaluates them (PEP 440's exclusive
+ *     rules included: 3.9.1rc1 is neither `< "3.9.1"` nor `>= "3.9.1"`,
+ *     so a fork on that pair has a third piece, the pre-releases).
+ *     python_version is read onto
  *     python_full_version (it is the X.Y of it): `python_version >= "3.9"`
  *     is every 3.9 and later (their pre-releases included),
  *     `python_version == "3.9"` is `python_full_version == "3.9.*"`;
  *   - the string variables (os_name, sys_platform, platform_system,
  *     platform_machine, platform_python_implementation,
  *     implementation_name, platform_release, platform_version): a finite
- *     set of values, or everything but a finite set;
+ *     set of values, or everything but a finite set (platform_release
+ *     compared with a literal that is a version is opaque instead, since
+ *     evaluation compares it as a version then);
  *   - any other comparison (substring `in`, an ordering of strings, a
  *     python_version literal that is not X.Y, `extras` and
  *     `dependency_groups`) is an opaque condition, true or false, and
@@ -50,6 +51,10 @@ extern "C" {
 #endif
 
 typedef struct dl_mregion dl_mregion;
+
+/* Most cubes one region may hold; an operation that needs more fails with
+ * DL_ELIMIT (the complement of k unrelated cubes can have 9^k). */
+#define DL_MREGION_MAX_CUBES 4096
 
 /* Every environment, and none. */
 int dl_mregion_full(dl_mregion **out);
@@ -84,8 +89,9 @@ int dl_mregion_not(dl_mregion **out, const dl_mregion *a);
 int dl_mregion_within(dl_mregion **out, const dl_mregion *a, const dl_mregion *base);
 
 bool dl_mregion_is_empty(const dl_mregion *a);
-/* Exact (cubes that only cover everything together count); it may have to
- * compute the complement, and answers false when memory runs out. */
+/* Exact (cubes that only cover everything together count).  It may have
+ * to compute the complement: when memory runs out the answer is false and
+ * the stored error is left as it was. */
 bool dl_mregion_is_full(const dl_mregion *a);
 /* These allocate, hence the return code (0 or DL_ENOMEM). */
 int dl_mregion_disjoint(const dl_mregion *a, const dl_mregion *b, bool *out);

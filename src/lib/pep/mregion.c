@@ -42,7 +42,7 @@ static const dl_marker_var str_vars[] = {
 
 /* Simplification compares cubes pairwise; past this many a region is left
  * as it is (still exact, only longer). */
-#define SIMPLIFY_MAX 256
+#define SIMPLIFY_MAX 1024
 
 typedef struct sset {
 	bool co;  /* true: every string except v; false: exactly v */
@@ -392,6 +392,11 @@ void dl_mregion_free(dl_mregion *r)
 /* Append *c, taking what it owns (it is left empty). */
 static int region_take(dl_mregion *r, cube *c)
 {
+	if (r->n >= DL_MREGION_MAX_CUBES) {
+		cube_clear(c);
+		return dl_error_set(DL_ELIMIT, "a set of environments grew past %d parts (markers too tangled to compare)",
+		                    DL_MREGION_MAX_CUBES);
+	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 4;
 		if (dl_realloc_array((void **)&r->c, cap, sizeof(*r->c)) < 0) {
@@ -790,11 +795,19 @@ bool dl_mregion_is_full(const dl_mregion *a)
 		return true;
 	if (a->n < 2)
 		return false; /* one cube that constrains something */
-	/* cubes that cover everything together (a or not a) */
+	/* cubes that cover everything together (a or not a); a failure to
+	 * find out answers false and leaves the stored error as it was */
+	int saved = dl_error_last()->code;
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", dl_error_last()->message);
 	dl_mregion *n = NULL;
 	bool full = dl_mregion_not(&n, a) == 0 && dl_mregion_is_empty(n);
-	if (n == NULL)
-		dl_error_clear();
+	if (n == NULL) {
+		if (saved != 0)
+			dl_error_set(saved, "%s", msg);
+		else
+			dl_error_clear();
+	}
 	dl_mregion_free(n);
 	return full;
 }
@@ -1040,70 +1053,6 @@ static int spec_range(dl_range *out, dl_marker_op op, const char *text, size_t l
 	return rc;
 }
 
-/*
- * `python_full_version <op> "V"` for the ordering operators and a plain
- * `==`/`!=` as comparisons in version order, without PEP 440's exclusive
- * rules: `< "3.9.1"` then includes 3.9.1rc1 and is the exact complement of
- * `>= "3.9.1"`, so every region prints back as the marker it is.  (The
- * difference from a specifier match is the pre-releases of the bound's
- * own version, which is no concern for the versions of Python.)  *ok
- * false for a wildcard, `~=`, or a literal that is not a version.
- */
-static int plain_range(dl_range *out, dl_marker_op op, const char *lit, size_t len, bool *ok)
-{
-	*ok = false;
-	if (op == DL_MARKER_OP_COMPATIBLE || (len > 0 && lit[len - 1] == '*'))
-		return 0;
-	dl_version v;
-	if (dl_version_parse_into(&v, lit, len) < 0) {
-		dl_error_clear();
-		return 0;
-	}
-	dl_range one, tmp;
-	dl_range_init(&one);
-	dl_range_init(&tmp);
-	int rc = 0;
-	if ((out->iv = dl_calloc(1, sizeof(*out->iv))) == NULL) {
-		dl_version_clear(&v);
-		return dl_error_oom();
-	}
-	out->n = out->cap = 1;
-	dl_interval *iv = &out->iv[0];
-	switch (op) {
-	case DL_MARKER_OP_LT:
-	case DL_MARKER_OP_LE:
-		iv->hi_kind = op == DL_MARKER_OP_LT ? DL_BOUND_EXCLUSIVE : DL_BOUND_INCLUSIVE;
-		rc = dl_version_copy(&iv->hi, &v);
-		break;
-	case DL_MARKER_OP_GT:
-	case DL_MARKER_OP_GE:
-		iv->lo_kind = op == DL_MARKER_OP_GT ? DL_BOUND_EXCLUSIVE : DL_BOUND_INCLUSIVE;
-		rc = dl_version_copy(&iv->lo, &v);
-		break;
-	default: /* == and != */
-		iv->lo_kind = iv->hi_kind = DL_BOUND_INCLUSIVE;
-		if ((rc = dl_version_copy(&iv->lo, &v)) == 0 && (rc = dl_version_copy(&iv->hi, &v)) < 0) {
-			dl_version_clear(&iv->lo);
-			iv->lo_kind = DL_BOUND_UNBOUNDED;
-		}
-		if (rc == 0 && op == DL_MARKER_OP_NE) {
-			tmp = *out;
-			memset(out, 0, sizeof(*out));
-			rc = dl_range_complement(out, &tmp);
-			dl_range_clear(&tmp);
-		}
-		break;
-	}
-	if (rc < 0) {
-		out->iv[0].lo_kind = out->iv[0].hi_kind = DL_BOUND_UNBOUNDED;
-		dl_range_clear(out);
-	}
-	dl_range_clear(&one);
-	dl_version_clear(&v);
-	*ok = rc == 0;
-	return rc;
-}
-
 static dl_marker_op mirror(dl_marker_op op)
 {
 	switch (op) {
@@ -1228,7 +1177,7 @@ static int from_cmp(dl_mregion **out, const dl_marker_node *n, const char *const
 			return region_opaque(out, n);
 		if (n->var == DL_MARKER_PYTHON_VERSION)
 			rc = python_version_range(&r, op, n->literal, n->literal_len, &ok);
-		else if ((rc = plain_range(&r, op, n->literal, n->literal_len, &ok)) == 0 && !ok)
+		else
 			rc = spec_range(&r, op, n->literal, n->literal_len, &ok);
 		if (rc < 0 || !ok) {
 			dl_range_clear(&r);
@@ -1388,13 +1337,38 @@ static int put_cmp(dl_buf *b, const char *var, const char *op, const dl_version 
 	return put_version(b, v);
 }
 
+/* The bound version without its bound suffix, as `var op "V"`. */
+static bool real(const dl_version *v)
+{
+	return v->bound == DL_VERSION_BOUND_NONE;
+}
+
+/* Is [lo, hi] exactly the versions `== "V"` matches ([V, V+MAX])? */
+static bool is_point(const dl_interval *iv)
+{
+	if (iv->lo_kind != DL_BOUND_INCLUSIVE || iv->hi_kind != DL_BOUND_INCLUSIVE || !real(&iv->lo) ||
+	    iv->lo.local != NULL || iv->hi.bound != DL_VERSION_BOUND_LOCAL_MAX)
+		return false;
+	dl_version c = iv->hi;
+	c.bound = DL_VERSION_BOUND_NONE;
+	c.key = 0;
+	return dl_version_cmp_full(&c, &iv->lo) == 0;
+}
+
 /*
- * One interval of a version slot.  Bounds are written as the comparison a
- * person would: "3.9.MIN" as a lower bound is `python_version >= "3.9"`,
- * as an upper one `python_version < "3.9"`; a POST_MAX or LOCAL_MAX bound
- * prints as ">" or "<=" of its version.  (Those read the same as the range
- * except for the pre-releases of a bound's own version past X.Y, which no
- * Python release has.)
+ * One interval of a version slot, exactly as PEP 508 evaluates (PEP 440's
+ * exclusive rules included), in the shortest words that say it:
+ *   lower bounds: "X.Y.MIN" is `python_version >= "X.Y"` (any other MIN
+ *   bound `>= "V.dev0"`), a real V `>= "V"`, "V.POST_MAX" (from `> V`)
+ *   `> "V"`, and just above V and its local versions (from `!= V` or
+ *   `not <= V`) `>= "V" and ... != "V"`;
+ *   upper bounds: "X.Y.MIN" is `python_version < "X.Y"` (any other MIN
+ *   bound `< "V"`), "V.LOCAL_MAX" (from `<= V`) `<= "V"`, and an exclusive
+ *   real V (from `not >= V`, which keeps V's pre-releases) `<= "V" and ...
+ *   != "V"`.
+ * The only bounds no marker can state exactly are the two sides of "V's
+ * post-releases" (the complement of `> V`), printed as `<= "V"`; Python
+ * has no post-releases.
  */
 static int put_interval(dl_buf *b, const dl_interval *iv, size_t d)
 {
@@ -1406,44 +1380,55 @@ static int put_interval(dl_buf *b, const dl_interval *iv, size_t d)
 		if (a[0] == z[0] && amin + 1 == zmin)
 			return put_minor(b, "==", &iv->lo);
 	}
-	if (lo && hi && iv->lo.bound == DL_VERSION_BOUND_NONE && iv->lo_kind == DL_BOUND_INCLUSIVE &&
-	    (iv->hi.bound == DL_VERSION_BOUND_LOCAL_MAX || iv->hi.bound == DL_VERSION_BOUND_NONE) &&
-	    iv->hi_kind == DL_BOUND_INCLUSIVE && iv->lo.local == NULL && dl_version_cmp(&iv->lo, &iv->hi) <= 0) {
-		dl_version c;
-		int rc = dl_version_copy(&c, &iv->hi);
-		if (rc < 0)
-			return rc;
-		c.bound = DL_VERSION_BOUND_NONE;
-		c.key = 0;
-		bool same = dl_version_cmp_full(&c, &iv->lo) == 0;
-		dl_version_clear(&c);
-		if (same)
-			return put_cmp(b, full, "==", &iv->lo);
-	}
+	if (is_point(iv))
+		return put_cmp(b, full, "==", &iv->lo);
 	int rc = 0;
 	if (lo) {
-		if (minor_cut(&iv->lo, d))
+		if (minor_cut(&iv->lo, d)) {
 			rc = put_minor(b, ">=", &iv->lo);
-		else if (iv->lo.bound == DL_VERSION_BOUND_MIN)
+		} else if (iv->lo.bound == DL_VERSION_BOUND_MIN) {
 			rc = put_dev0(b, full, ">=", &iv->lo);
-		else if (iv->lo.bound != DL_VERSION_BOUND_NONE || iv->lo_kind == DL_BOUND_EXCLUSIVE)
+		} else if (iv->lo.bound == DL_VERSION_BOUND_POST_MAX || (real(&iv->lo) && iv->lo_kind == DL_BOUND_EXCLUSIVE)) {
 			rc = put_cmp(b, full, ">", &iv->lo);
-		else
+		} else if (iv->lo.bound == DL_VERSION_BOUND_LOCAL_MAX) {
+			if ((rc = put_cmp(b, full, ">=", &iv->lo)) == 0) {
+				dl_buf_puts(b, " and ");
+				rc = put_cmp(b, full, "!=", &iv->lo);
+			}
+		} else {
 			rc = put_cmp(b, full, ">=", &iv->lo);
+		}
 	}
 	if (rc == 0 && hi) {
 		if (lo)
 			dl_buf_puts(b, " and ");
-		if (minor_cut(&iv->hi, d))
+		if (minor_cut(&iv->hi, d)) {
 			rc = put_minor(b, "<", &iv->hi);
-		else if (iv->hi.bound == DL_VERSION_BOUND_MIN)
-			rc = put_dev0(b, full, "<", &iv->hi);
-		else if (iv->hi.bound != DL_VERSION_BOUND_NONE || iv->hi_kind == DL_BOUND_INCLUSIVE)
-			rc = put_cmp(b, full, "<=", &iv->hi);
-		else
+		} else if (iv->hi.bound == DL_VERSION_BOUND_MIN) {
 			rc = put_cmp(b, full, "<", &iv->hi);
+		} else if (real(&iv->hi) && iv->hi_kind == DL_BOUND_EXCLUSIVE) {
+			if ((rc = put_cmp(b, full, "<=", &iv->hi)) == 0) {
+				dl_buf_puts(b, " and ");
+				rc = put_cmp(b, full, "!=", &iv->hi);
+			}
+		} else {
+			rc = put_cmp(b, full, "<=", &iv->hi);
+		}
 	}
 	return rc;
+}
+
+/* `!= "V"`: everything but [V, V+MAX], as two intervals. */
+static bool is_hole(const dl_range *r)
+{
+	if (r->n != 2 || r->iv[0].lo_kind != DL_BOUND_UNBOUNDED || r->iv[1].hi_kind != DL_BOUND_UNBOUNDED ||
+	    r->iv[0].hi_kind != DL_BOUND_EXCLUSIVE || !real(&r->iv[0].hi) || r->iv[0].hi.local != NULL ||
+	    r->iv[1].lo_kind != DL_BOUND_EXCLUSIVE || r->iv[1].lo.bound != DL_VERSION_BOUND_LOCAL_MAX)
+		return false;
+	dl_version c = r->iv[1].lo;
+	c.bound = DL_VERSION_BOUND_NONE;
+	c.key = 0;
+	return dl_version_cmp_full(&c, &r->iv[0].hi) == 0;
 }
 
 /* One slot; *has_or when the text is a disjunction. */
@@ -1453,6 +1438,8 @@ static int put_slot(dl_buf *b, const cube *c, size_t d, bool *has_or)
 	*has_or = false;
 	if (d < NVER) {
 		const dl_range *r = &c->ver[d];
+		if (is_hole(r))
+			return put_cmp(b, d == V_PY ? "python_full_version" : "implementation_version", "!=", &r->iv[0].hi);
 		*has_or = r->n > 1;
 		for (size_t i = 0; i < r->n && rc == 0; i++) {
 			if (i > 0)
