@@ -700,15 +700,17 @@ static const char *const EXTRA[] = {"", "[x]", "[y]", "[x,y]"};
 
 typedef struct universe {
 	int nv[NP];
-	char reqs[NP][NV][4][64];
+	char reqs[NP][NV][4][96];
 	int nreq[NP][NV];
-	char root[3][64];
+	char root[3][96];
 	int nroot;
 } universe;
 
 /* Does requirement text `t` (evaluated with the extras of `ext`, a bit
  * set of x=1, y=2) hold for the choice? Adds the extras it asks for to
  * `want`; returns false when violated. */
+static const dl_marker_env *check_env; /* where req_ok evaluates markers */
+
 static bool req_ok(const char *t, int self, unsigned ext, const int *choice, unsigned *want)
 {
 	dl_requirement *r = NULL;
@@ -720,7 +722,7 @@ static bool req_ok(const char *t, int self, unsigned ext, const int *choice, uns
 	if (ext & 2)
 		ex[nx++] = "y";
 	bool on = true;
-	assert_int_equal(dl_marker_evaluate_extras(r->marker, target.env, ex, nx, &on), 0);
+	assert_int_equal(dl_marker_evaluate_extras(r->marker, check_env != NULL ? check_env : target.env, ex, nx, &on), 0);
 	bool ok = true;
 	/* a project's plain requirement on itself says nothing (the resolver
 	 * skips it, as uv does); through an extra it is a real one */
@@ -800,16 +802,16 @@ static void test_random_universes(void **state)
 				size_t k = rel(ms, PK[p], VER[v], NULL);
 				u.nreq[p][v] = (int)rnd(4);
 				for (int d = 0; d < u.nreq[p][v]; d++) {
-					snprintf(u.reqs[p][v][d], 64, "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)],
+					snprintf(u.reqs[p][v][d], sizeof(u.reqs[p][v][d]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)],
 					         MARK[rnd(6)]);
 					assert_int_equal(dl_py_memsource_add_requires(ms, PK[p], k, u.reqs[p][v][d]), 0);
 				}
 			}
 		}
 		u.nroot = 1 + (int)rnd(3);
-		char root[256] = "";
+		char root[512] = "";
 		for (int i = 0; i < u.nroot; i++) {
-			snprintf(u.root[i], 64, "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)], MARK[rnd(3)]);
+			snprintf(u.root[i], sizeof(u.root[i]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)], MARK[rnd(3)]);
 			snprintf(root + strlen(root), sizeof(root) - strlen(root), "%s%s", i ? " & " : "", u.root[i]);
 		}
 		reqs r;
@@ -854,6 +856,147 @@ static void test_random_universes(void **state)
 	assert_true(unsolved > 30);
 }
 
+/* ---- universal property test ----------------------------------------- */
+
+static const char *const UMARK[] = {"", " ; sys_platform == 'linux'", " ; sys_platform == 'win32'",
+                                    " ; sys_platform != 'linux'", " ; python_version < '3.11'",
+                                    " ; python_version >= '3.11' and sys_platform == 'darwin'",
+                                    " ; extra == 'x'", " ; extra == 'y'"};
+#define NUMARK (sizeof(UMARK) / sizeof(UMARK[0]))
+
+/* Concrete environments to install the universal lock into. */
+static const struct {
+	const char *python, *platform;
+} ENVS[] = {
+	{"3.9", "manylinux_2_28_x86_64"}, {"3.12", "manylinux_2_28_x86_64"}, {"3.10", "win_amd64"},
+	{"3.13", "win_amd64"},            {"3.9", "macosx_11_0_arm64"},     {"3.12", "macosx_11_0_arm64"},
+};
+#define NENVS (sizeof(ENVS) / sizeof(ENVS[0]))
+
+/*
+ * Random universes with platform and Python markers, resolved universally
+ * for Python >= 3.9.  Whenever the resolution succeeds, the lock must
+ * install correctly in every environment above: the pins whose marker
+ * holds there are at most one version per project and satisfy every
+ * requirement (checked with marker evaluation, not with regions).  The
+ * same input must give the same lock.  Unsatisfiable answers follow uv's
+ * forking rule (requirements on different projects never fork), so
+ * there is no brute-force check of those.
+ */
+static void test_random_universal(void **state)
+{
+	(void)state;
+	dl_py_target envs[NENVS];
+	for (size_t e = 0; e < NENVS; e++)
+		assert_int_equal(dl_py_target_init(&envs[e], ENVS[e].python, strlen(ENVS[e].python), ENVS[e].platform), 0);
+	dl_mregion *region = NULL;
+	assert_int_equal(dl_mregion_parse(&region, "python_full_version >= '3.9'", 28), 0);
+	int solved = 0, unsolved = 0, forked = 0, conditional = 0;
+	for (int iter = 0; iter < 400; iter++) {
+		universe u;
+		memset(&u, 0, sizeof(u));
+		dl_py_memsource *ms = new_ms();
+		for (int p = 0; p < NP; p++) {
+			u.nv[p] = 1 + (int)rnd(NV);
+			for (int v = 0; v < u.nv[p]; v++) {
+				size_t k = rel(ms, PK[p], VER[v], NULL);
+				u.nreq[p][v] = (int)rnd(4);
+				for (int d = 0; d < u.nreq[p][v]; d++) {
+					snprintf(u.reqs[p][v][d], sizeof(u.reqs[p][v][d]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)],
+					         UMARK[rnd(NUMARK)]);
+					assert_int_equal(dl_py_memsource_add_requires(ms, PK[p], k, u.reqs[p][v][d]), 0);
+				}
+			}
+		}
+		u.nroot = 1 + (int)rnd(3);
+		char root[512] = "";
+		for (int i = 0; i < u.nroot; i++) {
+			snprintf(u.root[i], sizeof(u.root[i]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)], UMARK[rnd(6)]);
+			snprintf(root + strlen(root), sizeof(root) - strlen(root), "%s%s", i ? " & " : "", u.root[i]);
+		}
+		reqs r;
+		parse_into(&r, root);
+		dl_py_options o = DL_PY_OPTIONS_INIT;
+		o.target = &target;
+		o.requirements = (const dl_requirement *const *)r.r;
+		o.nrequirements = r.n;
+		o.region = region;
+		dl_py_source src;
+		dl_py_memsource_source(ms, &src);
+		dl_py_universal *res = NULL, *again = NULL;
+		assert_int_equal(dl_py_resolve_universal(&res, &src, &o), 0);
+		assert_int_equal(dl_py_resolve_universal(&again, &src, &o), 0);
+		assert_int_equal(res->solved, again->solved);
+		assert_int_equal(res->npins, again->npins);
+		for (size_t i = 0; i < res->npins; i++) {
+			assert_string_equal(res->pins[i].name, again->pins[i].name);
+			assert_string_equal(res->pins[i].version, again->pins[i].version);
+			if ((res->pins[i].marker == NULL) != (again->pins[i].marker == NULL) ||
+			    (res->pins[i].marker != NULL && strcmp(res->pins[i].marker, again->pins[i].marker) != 0))
+				fail_msg("iteration %d: a different marker the second time", iter);
+		}
+		if (res->solved) {
+			solved++;
+			forked += res->nforks > 1;
+			for (size_t e = 0; e < NENVS; e++) {
+				int choice[NP];
+				for (int p = 0; p < NP; p++)
+					choice[p] = -1;
+				for (size_t i = 0; i < res->npins; i++) {
+					const dl_py_upin *pin = &res->pins[i];
+					bool here = true;
+					if (pin->marker != NULL) {
+						conditional += e == 0;
+						dl_marker *m = NULL;
+						assert_int_equal(dl_marker_parse(&m, pin->marker, strlen(pin->marker)), 0);
+						assert_int_equal(dl_marker_evaluate(m, envs[e].env, &here), 0);
+						dl_marker_free(m);
+					}
+					if (!here)
+						continue;
+					int p = pin->name[1] - '0';
+					if (choice[p] >= 0)
+						fail_msg("iteration %d (%s): two versions of %s on %s %s", iter, root, pin->name,
+						         ENVS[e].python, ENVS[e].platform);
+					for (int v = 0; v < NV; v++) {
+						if (strcmp(VER[v], pin->version) == 0)
+							choice[p] = v;
+					}
+				}
+				check_env = envs[e].env;
+				bool ok = valid(&u, choice, NULL, false);
+				check_env = NULL;
+				if (!ok) {
+					for (int p = 0; p < NP; p++)
+						for (int v = 0; v < u.nv[p]; v++)
+							for (int k = 0; k < u.nreq[p][v]; k++)
+								printf("  %s %s requires %s\n", PK[p], VER[v], u.reqs[p][v][k]);
+					for (size_t i = 0; i < res->npins; i++)
+						printf("  locked %s %s ; %s\n", res->pins[i].name, res->pins[i].version,
+						       res->pins[i].marker != NULL ? res->pins[i].marker : "");
+					fail_msg("iteration %d (%s): the lock does not install on Python %s %s", iter, root,
+					         ENVS[e].python, ENVS[e].platform);
+				}
+			}
+		} else {
+			unsolved++;
+			assert_non_null(res->explanation);
+		}
+		dl_py_universal_free(res);
+		dl_py_universal_free(again);
+		free_reqs(&r);
+		dl_py_memsource_free(ms);
+	}
+	printf("random universal universes: %d solved (%d forked, %d markers on pins), %d unsolvable\n", solved,
+	       forked, conditional, unsolved);
+	assert_true(solved > 30);
+	assert_true(forked > 10);
+	assert_true(unsolved > 10);
+	dl_mregion_free(region);
+	for (size_t e = 0; e < NENVS; e++)
+		dl_py_target_clear(&envs[e]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -870,6 +1013,7 @@ int main(void)
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_prefetch_policy),
 		cmocka_unit_test(test_random_universes),
+		cmocka_unit_test(test_random_universal),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -331,13 +331,17 @@ static int merge(ubox *b, const dl_py_options *opts)
 		for (size_t i = 0; i < r->npins && rc == 0; i++) {
 			const dl_py_pin *p = &r->pins[i];
 			merged *t = NULL;
+			/* A pin no chain of requirements reaches where they hold is
+			 * installed nowhere: the piece chose it only because a
+			 * requirement's marker meets the piece, though not where its
+			 * requirer is installed.  It is left out of the lock. */
+			if (dl_mregion_is_empty(reach[i]))
+				continue;
 			for (size_t k = 0; k < nm && t == NULL; k++) {
 				if (strcmp(m[k].name, p->name) == 0 && strcmp(m[k].version, p->version) == 0)
 					t = &m[k];
 			}
-			/* unreachable through markers (cannot happen for a solved
-			 * piece, but never drop a pin): the whole piece */
-			const dl_mregion *here = dl_mregion_is_empty(reach[i]) ? b->regions[f] : reach[i];
+			const dl_mregion *here = reach[i];
 			if (t == NULL) {
 				t = &m[nm++];
 				t->name = p->name;
