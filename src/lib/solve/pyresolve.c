@@ -38,7 +38,13 @@ typedef struct preq {
 	dl_requirement *r;
 	dl_range range;
 	bool extra_only; /* the marker mentions `extra` */
+	/* universal: where the marker meets the session's region, worked out
+	 * once (a backtracking search asks for the same dependencies often) */
+	uint8_t ustate;  /* U_UNKNOWN, U_OFF, U_WHOLE, U_PART */
+	dl_mregion *where; /* U_PART */
 } preq;
+
+enum { U_UNKNOWN = 0, U_OFF, U_WHOLE, U_PART };
 
 typedef struct relstate {
 	bool files_done;
@@ -530,6 +536,7 @@ static void free_reqs(preq *reqs, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		dl_requirement_free(reqs[i].r);
 		dl_range_clear(&reqs[i].range);
+		dl_mregion_free(reqs[i].where);
 	}
 	dl_free(reqs);
 }
@@ -750,6 +757,27 @@ static int add_req(dl_py_session *s, const dl_requirement *r, const dl_range *ra
 	return rc;
 }
 
+/* add_req for a release's requirement without extras, with the universal
+ * answer kept in the parsed requirement. */
+static int add_preq(dl_py_session *s, preq *q)
+{
+	if (!s->universal)
+		return add_req(s, q->r, &q->range, NULL, 0);
+	int rc;
+	if (q->ustate == U_UNKNOWN) {
+		bool on = true;
+		if ((rc = marker_region(s, q->r->marker, NULL, 0, &on, &q->where)) < 0)
+			return rc;
+		q->ustate = !on ? U_OFF : q->where == NULL ? U_WHOLE : U_PART;
+	}
+	if (q->ustate == U_OFF)
+		return 0;
+	s->cur_reg = q->where;
+	rc = add_req_on(s, q->r, &q->range);
+	s->cur_reg = NULL;
+	return rc;
+}
+
 /* add_req once the requirement's marker is known to hold. */
 static int add_req_on(dl_py_session *s, const dl_requirement *r, const dl_range *range)
 {
@@ -858,7 +886,7 @@ static int compute_deps(dl_py_session *s, uint32_t id, size_t index, bool *avail
 	const char *extra = s->pk[id].extra;
 	if (extra == NULL) {
 		for (size_t i = 0; i < rs->nreqs && rc == 0; i++)
-			rc = add_req(s, rs->reqs[i].r, &rs->reqs[i].range, NULL, 0);
+			rc = add_preq(s, &rs->reqs[i]); /* rs outlives a move of s->pk */
 		return rc;
 	}
 	/* the extra pins its base to the same version */

@@ -229,13 +229,25 @@ static int reach_of(const dl_py_options *opts, const dl_mregion *piece, const dl
 	for (size_t i = 0; i < r->npins; i++)
 		nedges += r->pins[i].nwhy;
 	dl_mregion **edge = dl_calloc(nedges + 1, sizeof(*edge));
-	if (edge == NULL)
+	int *from_pin = dl_calloc(nedges + 1, sizeof(*from_pin)); /* -1: the root; -2: not a pin */
+	if (edge == NULL || from_pin == NULL) {
+		dl_free(edge);
+		dl_free(from_pin);
 		return dl_error_oom();
+	}
 	int rc = 0;
 	size_t e = 0;
 	for (size_t i = 0; i < r->npins && rc == 0; i++) {
-		for (size_t w = 0; w < r->pins[i].nwhy && rc == 0; w++, e++)
-			rc = edge_region(&edge[e], opts, r->pins[i].why[w].by, r->pins[i].why[w].requirement);
+		for (size_t w = 0; w < r->pins[i].nwhy && rc == 0; w++, e++) {
+			const char *by = r->pins[i].why[w].by;
+			rc = edge_region(&edge[e], opts, by, r->pins[i].why[w].requirement);
+			from_pin[e] = -1;
+			if (by != NULL) {
+				const char *br = strchr(by, '[');
+				int k = pin_index(r, by, br != NULL ? (size_t)(br - by) : strlen(by));
+				from_pin[e] = k < 0 ? -2 : k;
+			}
+		}
 	}
 	for (size_t i = 0; i < r->npins && rc == 0; i++)
 		rc = dl_mregion_empty(&reach[i]);
@@ -246,15 +258,11 @@ static int reach_of(const dl_py_options *opts, const dl_mregion *piece, const dl
 		e = 0;
 		for (size_t i = 0; i < r->npins && rc == 0; i++) {
 			for (size_t w = 0; w < r->pins[i].nwhy && rc == 0; w++, e++) {
-				const char *by = r->pins[i].why[w].by;
-				const dl_mregion *from = piece;
-				if (by != NULL) {
-					const char *br = strchr(by, '[');
-					int k = pin_index(r, by, br != NULL ? (size_t)(br - by) : strlen(by));
-					if (k < 0)
-						continue;
-					from = reach[k];
-				}
+				if (from_pin[e] == -2)
+					continue;
+				const dl_mregion *from = from_pin[e] == -1 ? piece : reach[from_pin[e]];
+				if (dl_mregion_is_empty(from))
+					continue;
 				dl_mregion *add = NULL, *grown = NULL;
 				bool inside = true;
 				if ((rc = dl_mregion_and(&add, from, edge[e])) == 0 && !dl_mregion_is_empty(add))
@@ -271,6 +279,7 @@ static int reach_of(const dl_py_options *opts, const dl_mregion *piece, const dl
 	for (size_t i = 0; i < nedges; i++)
 		dl_mregion_free(edge[i]);
 	dl_free(edge);
+	dl_free(from_pin);
 	return rc;
 }
 
