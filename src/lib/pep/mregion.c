@@ -1297,9 +1297,12 @@ static int put_version(dl_buf *b, const dl_version *v)
 
 static int put_cmp(dl_buf *b, const char *var, const char *op, const dl_version *v);
 
-/* A MIN bound elsewhere: the cut just below V.dev0, which is V.dev0
- * itself for `>=` and `<`. */
-static int put_dev0(dl_buf *b, const char *var, const char *op, const dl_version *v)
+/* `var op "V"` with V's version changed: a dev0 added (the cut just
+ * below every version that starts with V, when V has no dev part), or
+ * the largest post-release (the cut above all of V's post-releases). */
+enum { ADD_DEV0 = 1, ADD_POST_MAX };
+
+static int put_with(dl_buf *b, const char *var, const char *op, const dl_version *v, int add)
 {
 	dl_version c;
 	int rc = dl_version_copy(&c, v);
@@ -1307,17 +1310,33 @@ static int put_dev0(dl_buf *b, const char *var, const char *op, const dl_version
 		return rc;
 	c.bound = DL_VERSION_BOUND_NONE;
 	c.key = 0;
-	c.has_dev = true;
-	c.dev_num = 0;
+	if (add == ADD_DEV0 && !c.has_dev) {
+		c.has_dev = true;
+		c.dev_num = 0;
+	} else if (add == ADD_POST_MAX && !c.has_post && !c.has_dev) {
+		c.has_post = true;
+		c.post_num = UINT64_MAX;
+	}
 	rc = put_cmp(b, var, op, &c);
 	dl_version_clear(&c);
 	return rc;
 }
 
+/* A final release: no pre, post, dev part or local label. */
+static bool plain_release(const dl_version *v)
+{
+	return v->pre_kind == DL_VERSION_PRE_NONE && !v->has_post && !v->has_dev && v->local == NULL;
+}
+
+static bool is_pre(const dl_version *v)
+{
+	return v->pre_kind != DL_VERSION_PRE_NONE || v->has_dev;
+}
+
 /* A MIN bound on an X.Y boundary, which python_version can say. */
 static bool minor_cut(const dl_version *v, size_t d)
 {
-	return d == V_PY && v->bound == DL_VERSION_BOUND_MIN && v->epoch == 0 && v->nrelease <= 2 && v->local == NULL;
+	return d == V_PY && v->bound == DL_VERSION_BOUND_MIN && v->epoch == 0 && v->nrelease <= 2 && plain_release(v);
 }
 
 /* `python_version <op> "X.Y"` for a minor cut ("4.MIN" is "4.0"). */
@@ -1356,19 +1375,23 @@ static bool is_point(const dl_interval *iv)
 }
 
 /*
- * One interval of a version slot, exactly as PEP 508 evaluates (PEP 440's
- * exclusive rules included), in the shortest words that say it:
- *   lower bounds: "X.Y.MIN" is `python_version >= "X.Y"` (any other MIN
- *   bound `>= "V.dev0"`), a real V `>= "V"`, "V.POST_MAX" (from `> V`)
- *   `> "V"`, and just above V and its local versions (from `!= V` or
- *   `not <= V`) `>= "V" and ... != "V"`;
- *   upper bounds: "X.Y.MIN" is `python_version < "X.Y"` (any other MIN
- *   bound `< "V"`), "V.LOCAL_MAX" (from `<= V`) `<= "V"`, and an exclusive
- *   real V (from `not >= V`, which keeps V's pre-releases) `<= "V" and ...
- *   != "V"`.
- * The only bounds no marker can state exactly are the two sides of "V's
- * post-releases" (the complement of `> V`), printed as `<= "V"`; Python
- * has no post-releases.
+ * One interval of a version slot, as PEP 508 evaluates (PEP 440's
+ * exclusive rules included), in the shortest words that say it exactly:
+ *   lower bounds: "X.Y.MIN" is `python_version >= "X.Y"`, any other MIN
+ *   bound `>= "V.dev0"` (V itself when it is a dev release); a real V
+ *   `>= "V"`; "V.POST_MAX" (from `> V`) `> "V"`; just above V and its
+ *   local versions (from `!= V`, or `not <= V`) `>= "V" and ... != "V"`;
+ *   upper bounds: "X.Y.MIN" is `python_version < "X.Y"`, any other MIN
+ *   bound `< "V"` for a final or dev release and `< "V.dev0"` otherwise;
+ *   "V.LOCAL_MAX" (from `<= V`) `<= "V"`; an exclusive real V (from
+ *   `not >= V`, which keeps V's pre-releases) `< "V"` when V is itself a
+ *   pre-release, else `<= "V" and ... != "V"`; "V.POST_MAX" (from
+ *   `not > V`) `<= "V.post<largest>"`.
+ * Two rare bounds have no exact spelling and are widened by one version
+ * (the text then says a little more than the region, never less): a lower
+ * bound just above a real V with V's local versions after it, written
+ * `>= "V"`, and an inclusive upper bound at a real V, written `<= "V"`
+ * (which adds V's local versions).
  */
 static int put_interval(dl_buf *b, const dl_interval *iv, size_t d)
 {
@@ -1384,35 +1407,41 @@ static int put_interval(dl_buf *b, const dl_interval *iv, size_t d)
 		return put_cmp(b, full, "==", &iv->lo);
 	int rc = 0;
 	if (lo) {
-		if (minor_cut(&iv->lo, d)) {
-			rc = put_minor(b, ">=", &iv->lo);
-		} else if (iv->lo.bound == DL_VERSION_BOUND_MIN) {
-			rc = put_dev0(b, full, ">=", &iv->lo);
-		} else if (iv->lo.bound == DL_VERSION_BOUND_POST_MAX || (real(&iv->lo) && iv->lo_kind == DL_BOUND_EXCLUSIVE)) {
-			rc = put_cmp(b, full, ">", &iv->lo);
-		} else if (iv->lo.bound == DL_VERSION_BOUND_LOCAL_MAX) {
-			if ((rc = put_cmp(b, full, ">=", &iv->lo)) == 0) {
+		const dl_version *v = &iv->lo;
+		if (minor_cut(v, d))
+			rc = put_minor(b, ">=", v);
+		else if (v->bound == DL_VERSION_BOUND_MIN)
+			rc = put_with(b, full, ">=", v, ADD_DEV0);
+		else if (v->bound == DL_VERSION_BOUND_POST_MAX)
+			rc = put_cmp(b, full, ">", v);
+		else if (v->bound == DL_VERSION_BOUND_LOCAL_MAX && iv->lo_kind == DL_BOUND_EXCLUSIVE) {
+			if ((rc = put_cmp(b, full, ">=", v)) == 0) {
 				dl_buf_puts(b, " and ");
-				rc = put_cmp(b, full, "!=", &iv->lo);
+				rc = put_cmp(b, full, "!=", v);
 			}
 		} else {
-			rc = put_cmp(b, full, ">=", &iv->lo);
+			rc = put_cmp(b, full, ">=", v);
 		}
 	}
 	if (rc == 0 && hi) {
+		const dl_version *v = &iv->hi;
 		if (lo)
 			dl_buf_puts(b, " and ");
-		if (minor_cut(&iv->hi, d)) {
-			rc = put_minor(b, "<", &iv->hi);
-		} else if (iv->hi.bound == DL_VERSION_BOUND_MIN) {
-			rc = put_cmp(b, full, "<", &iv->hi);
-		} else if (real(&iv->hi) && iv->hi_kind == DL_BOUND_EXCLUSIVE) {
-			if ((rc = put_cmp(b, full, "<=", &iv->hi)) == 0) {
+		if (minor_cut(v, d)) {
+			rc = put_minor(b, "<", v);
+		} else if (v->bound == DL_VERSION_BOUND_MIN) {
+			rc = plain_release(v) || v->has_dev ? put_cmp(b, full, "<", v) : put_with(b, full, "<", v, ADD_DEV0);
+		} else if (v->bound == DL_VERSION_BOUND_POST_MAX) {
+			rc = put_with(b, full, "<=", v, ADD_POST_MAX);
+		} else if (v->bound == DL_VERSION_BOUND_NONE && iv->hi_kind == DL_BOUND_EXCLUSIVE) {
+			if (is_pre(v)) {
+				rc = put_cmp(b, full, "<", v);
+			} else if ((rc = put_cmp(b, full, "<=", v)) == 0) {
 				dl_buf_puts(b, " and ");
-				rc = put_cmp(b, full, "!=", &iv->hi);
+				rc = put_cmp(b, full, "!=", v);
 			}
 		} else {
-			rc = put_cmp(b, full, "<=", &iv->hi);
+			rc = put_cmp(b, full, "<=", v);
 		}
 	}
 	return rc;
