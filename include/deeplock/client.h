@@ -83,9 +83,18 @@ typedef struct dl_client_opts {
 	size_t max_page;     /* bytes of one index page; 0 = 64 MiB */
 	size_t max_metadata; /* bytes of one metadata file; 0 = 16 MiB */
 	size_t max_artifact; /* bytes of one downloaded wheel or sdist; 0 = 512 MiB */
+	/* Direct URLs (PEP 508 `name @ URL`): a project named here has exactly
+	 * one file, the wheel or sdist at that URL (http, https or file), and
+	 * no index or find-links location is asked about it.  Its metadata is
+	 * read from the whole file, whose sha256 is then the file's hash (a
+	 * `#sha256=` fragment in the URL is checked against the bytes).  Names
+	 * in any spelling; everything is copied. */
+	const char *const *direct_names;
+	const char *const *direct_urls;
+	size_t n_direct;
 } dl_client_opts;
 
-#define DL_CLIENT_OPTS_INIT {DL_CLIENT_OPTS_VERSION, NULL, 0, NULL, 0, DL_CLIENT_FIRST_INDEX, 0, 0, 0}
+#define DL_CLIENT_OPTS_INIT {DL_CLIENT_OPTS_VERSION, NULL, 0, NULL, 0, DL_CLIENT_FIRST_INDEX, 0, 0, 0, NULL, NULL, 0}
 
 /* One distribution file of a project. */
 typedef struct dl_client_file {
@@ -108,6 +117,7 @@ typedef struct dl_client_project {
 	const dl_client_file *files;
 	size_t n_files;
 	bool found;                /* some index or find-links location knows the project */
+	bool direct;               /* a direct URL's project (opts.direct_urls): one file */
 	/* Versions named only by a PEP 700 "versions" list, or files skipped
 	 * (unparsable names), with why. */
 	const char *const *warnings;

@@ -67,6 +67,7 @@ typedef struct dl_lock_pkg {
 	size_t n_required_by;
 	const char *build_env;   /* id of the environment its sdist builds in; NULL */
 	bool builds_from_source; /* an installer will build it for a target */
+	bool direct; /* from a direct URL requirement (`name @ URL`): its one file is at that URL */
 } dl_lock_pkg;
 
 typedef struct dl_lock_env {

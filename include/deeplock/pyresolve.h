@@ -228,6 +228,14 @@ typedef struct dl_py_options {
 	 * resolves for `target` alone.  The target is still required (its
 	 * tags and markers are unused then). */
 	const dl_mregion *region;
+	/* The source serves a project that a root requirement names with a
+	 * direct URL (`name @ URL`) from that URL alone (the index client
+	 * does, given the URLs).  Without it such requirements are refused.
+	 * A dependency may name a direct URL only when a root requirement
+	 * names the same project from the same URL (uv's rule); otherwise its
+	 * release is unusable, with that reason.  Two root requirements on one
+	 * project from different URLs are an error. */
+	bool direct_urls;
 } dl_py_options;
 
 #define DL_PY_OPTIONS_INIT {.version = DL_PY_OPTIONS_VERSION}

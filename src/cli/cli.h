@@ -82,6 +82,10 @@ typedef struct dl_cli_net {
 	unsigned concurrency;
 	int retries;
 	long timeout_ms;
+	/* Direct URLs (`name @ URL`) of the requirements, for the client. */
+	const char *const *direct_names;
+	const char *const *direct_urls;
+	size_t n_direct;
 	/* Set up by dl_cli_net_open. */
 	const char **indexes;
 	size_t n_indexes;

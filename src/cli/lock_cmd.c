@@ -73,6 +73,7 @@ typedef struct inputs {
 	strv constraints;
 	strv build; /* the project's own build requirements */
 	strv extras;
+	strv direct_names, direct_urls; /* `name @ URL` roots */
 	char *requires_python;
 	char *project_name;
 	char *dir; /* where pylock.toml goes by default */
@@ -86,6 +87,8 @@ static void inputs_free(inputs *in)
 	strv_free(&in->fo.only_binary);
 	strv_free(&in->fo.no_binary);
 	strv_free(&in->roots);
+	strv_free(&in->direct_names);
+	strv_free(&in->direct_urls);
 	strv_free(&in->constraints);
 	strv_free(&in->build);
 	strv_free(&in->extras);
@@ -111,10 +114,18 @@ static bool is_dir(const char *p)
 	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Is `url` an archive URL deeplock can fetch (not a VCS or a directory)? */
+static bool archive_url(const char *url)
+{
+	return strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0 || strncmp(url, "file://", 7) == 0;
+}
+
 /* Append a list's requirements as canonical strings; an entry the
  * resolver cannot use (a path, a URL without a name) is an error naming
- * its position. */
-static int take_list(const dl_project_list *l, strv *out, const char *what)
+ * its position.  With `in`, `name @ URL` entries (an http, https or file
+ * URL of a wheel or sdist) are taken and remembered there; without it
+ * (constraints, build requirements) they are an error. */
+static int take_list_in(const dl_project_list *l, strv *out, const char *what, inputs *in)
 {
 	if (l->dynamic != NULL) {
 		dl_cli_error("%s cannot be known without running code (%s); give them with -r", what, l->dynamic);
@@ -122,10 +133,32 @@ static int take_list(const dl_project_list *l, strv *out, const char *what)
 	}
 	for (size_t i = 0; i < l->count; i++) {
 		const dl_project_req *r = &l->items[i];
-		if (r->req == NULL || r->req->url != NULL) {
-			dl_cli_error("%s:%lu:%lu: '%s': direct URLs and local paths are not supported by deeplock lock yet",
+		if (r->req == NULL) {
+			dl_cli_error("%s:%lu:%lu: '%s': local paths are not supported by deeplock lock yet; give a file:// URL "
+			             "with the project's name (name @ file:///path/to/archive)",
 			             r->file, r->line, r->column, r->text);
 			return -1;
+		}
+		if (r->req->url != NULL && (in == NULL || !archive_url(r->req->url))) {
+			dl_cli_error("%s:%lu:%lu: '%s': %s", r->file, r->line, r->column, r->text,
+			             in == NULL ? "direct URLs are only supported in the requirements to lock, not in "
+			                          "constraints or build requirements"
+			                        : "only http, https and file URLs of a wheel or sdist are supported "
+			                          "(no VCS or directory URLs yet)");
+			return -1;
+		}
+		if (r->req->url != NULL) {
+			for (size_t k = 0; k < in->direct_names.n; k++) {
+				if (strcmp(in->direct_names.v[k], r->req->normalized_name) == 0 &&
+				    strcmp(in->direct_urls.v[k], r->req->url) != 0) {
+					dl_cli_error("%s:%lu:%lu: '%s': %s is already required from %s", r->file, r->line, r->column,
+					             r->text, r->req->name, in->direct_urls.v[k]);
+					return -1;
+				}
+			}
+			if (strv_push(&in->direct_names, r->req->normalized_name) != 0 ||
+			    strv_push(&in->direct_urls, r->req->url) != 0)
+				return -1;
 		}
 		char *s = NULL;
 		if (dl_requirement_to_string(&s, r->req) != 0) {
@@ -138,6 +171,11 @@ static int take_list(const dl_project_list *l, strv *out, const char *what)
 			return -1;
 	}
 	return 0;
+}
+
+static int take_list(const dl_project_list *l, strv *out, const char *what)
+{
+	return take_list_in(l, out, what, NULL);
 }
 
 static const dl_project_list *find_list(const dl_project_list *lists, size_t n, const char *name)
@@ -237,14 +275,14 @@ static int read_inputs(const char *path, strv *rfiles, strv *cfiles, strv *group
 	if (rc == 0 && p != NULL) {
 		rc = take_options(p, in, quiet);
 		if (rc == 0)
-			rc = take_list(&p->runtime, &in->roots, "the project's dependencies");
+			rc = take_list_in(&p->runtime, &in->roots, "the project's dependencies", in);
 		for (size_t i = 0; i < in->extras.n && rc == 0; i++) {
 			const dl_project_list *x = find_list(p->extras, p->n_extras, in->extras.v[i]);
 			if (x == NULL) {
 				dl_cli_error("%s: --extra '%s': the project has no such extra", p->root, in->extras.v[i]);
 				rc = -1;
 			} else {
-				rc = take_list(x, &in->roots, "the extra's requirements");
+				rc = take_list_in(x, &in->roots, "the extra's requirements", in);
 			}
 		}
 		for (size_t i = 0; i < groups->n && rc == 0; i++) {
@@ -253,7 +291,7 @@ static int read_inputs(const char *path, strv *rfiles, strv *cfiles, strv *group
 				dl_cli_error("%s: --group '%s': [dependency-groups] has no such group", p->root, groups->v[i]);
 				rc = -1;
 			} else {
-				rc = take_list(g, &in->roots, "the group's requirements");
+				rc = take_list_in(g, &in->roots, "the group's requirements", in);
 			}
 		}
 		if (rc == 0)
@@ -274,7 +312,7 @@ static int read_inputs(const char *path, strv *rfiles, strv *cfiles, strv *group
 	for (size_t i = 0; i < rfiles->n && rc == 0; i++) {
 		dl_project *r = NULL;
 		if ((rc = read_project(&r, rfiles->v[i], true)) == 0 && (rc = take_options(r, in, quiet)) == 0) {
-			rc = take_list(&r->runtime, &in->roots, rfiles->v[i]);
+			rc = take_list_in(&r->runtime, &in->roots, rfiles->v[i], in);
 			if (rc == 0)
 				rc = take_list(&r->constraints, &in->constraints, rfiles->v[i]);
 		}
@@ -639,6 +677,9 @@ int dl_cli_lock(int argc, char **argv)
 		free(pythons.v[i]);
 		pythons.v[i] = v;
 	}
+	net.direct_names = (const char *const *)in.direct_names.v;
+	net.direct_urls = (const char *const *)in.direct_urls.v;
+	net.n_direct = in.direct_names.n;
 	if (dl_cli_net_open(&net) != DL_EXIT_OK)
 		goto done;
 	/* One resolution per target: every --python with every

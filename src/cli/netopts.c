@@ -251,6 +251,9 @@ int dl_cli_net_open(dl_cli_net *n)
 	co.find_links = n->find_links;
 	co.n_find_links = n->n_find_links;
 	co.strategy = n->merge ? DL_CLIENT_MERGE : DL_CLIENT_FIRST_INDEX;
+	co.direct_names = n->direct_names;
+	co.direct_urls = n->direct_urls;
+	co.n_direct = n->n_direct;
 	if (dl_client_new(&n->client, n->fetch, n->cache, &co) != 0) {
 		dl_cli_lib_error(NULL);
 		return DL_EXIT_FAIL;

@@ -765,3 +765,75 @@ def test_reading_a_lock_whose_file_has_no_location(run, tmp_path):
     r = run("export", "--lock", str(tmp_path / "pylock.toml"))
     assert r.rc == 1
     assert b"pylock.toml:6:11: missing key 'url'" in r.err and b"needs 'url' or 'path'" in r.err
+
+
+@pytest.mark.skipif(tomllib is None, reason="needs Python 3.11's tomllib")
+def test_direct_url_requirements(run, demo, tmp_path):
+    # an sdist over http and a wheel through file://, next to an index
+    # requirement whose own dependency (requests -> urllib3) the URL serves
+    base = demo["url"][: -len("simple/")]
+    sdist_url = base + "files/pyyaml-6.0.1.tar.gz"
+    wheel_url = "file://" + str(demo["dir"] / "files" / "urllib3-2.1.0-py3-none-any.whl")
+    p = tmp_path / "direct"
+    p.mkdir()
+    reqs = [f"pyyaml @ {sdist_url}", f"urllib3 @ {wheel_url}", "requests"]
+    (p / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    r = lock(run, tmp_path, demo["url"], str(p))
+    assert r.rc == 0, r.err
+    doc, envs = check_lock(p / "pylock.toml", demo["index"], demo["dir"], [Requirement(x) for x in reqs])
+    pk = {x["name"]: x for x in doc["packages"]}
+    assert pk["pyyaml"]["sdist"]["url"] == sdist_url
+    assert pk["urllib3"]["wheels"][0]["url"] == wheel_url
+    for name in ("pyyaml", "urllib3"):
+        assert pk[name]["tool"]["deeplock"]["direct-url"] is True
+        assert "index" not in pk[name]
+    assert "direct-url" not in pk["requests"]["tool"]["deeplock"]
+    assert "requests==2.31.0" in pk["urllib3"]["tool"]["deeplock"]["required-by"]
+    assert pk["pyyaml"]["tool"]["deeplock"]["build-env"] in envs
+    # the requirements export installs them from their URLs, hashes checked
+    ex = run("export", "--lock", str(p / "pylock.toml"), "--format", "requirements")
+    assert ex.rc == 0, ex.err
+    text = ex.out.decode()
+    sha = hashlib.sha256(open(demo["dir"] / "files" / "pyyaml-6.0.1.tar.gz", "rb").read()).hexdigest()
+    assert f"pyyaml @ {sdist_url} \\\n    --hash=sha256:{sha}" in text
+    assert f"urllib3 @ {wheel_url} \\\n" in text
+    assert "requests==2.31.0 \\\n" in text
+    # a re-lock is up to date
+    r = lock(run, tmp_path, demo["url"], str(p), "--check")
+    assert r.rc == 0, r.err
+
+    # a #sha256= fragment is checked against the bytes; the old lock stays
+    keep_old_lock(p)
+    (p / "requirements.txt").write_text(f"pyyaml @ {sdist_url}#sha256={'0' * 64}\n")
+    r = lock(run, tmp_path, demo["url"], str(p), "--no-cache")
+    assert r.rc == 1
+    assert f"hash mismatch for {sdist_url}: expected {'0' * 64}, got {sha}" in r.err
+    assert_old_lock(p)
+    # a URL that does not name a file of the project, two URLs for one
+    # project, and a VCS URL
+    for text, msg in [
+        (f"pyyaml @ {base}files/idna-3.6-py3-none-any.whl\n", "does not end in the name of a wheel or sdist of pyyaml"),
+        (f"pyyaml @ {sdist_url}\npyyaml @ {sdist_url}.2\n", "pyyaml is already required from " + sdist_url),
+        ("pyyaml @ git+https://example.invalid/pyyaml.git\n", "no VCS or directory URLs yet"),
+    ]:
+        (p / "requirements.txt").write_text(text)
+        r = lock(run, tmp_path, demo["url"], str(p))
+        assert r.rc == 1 and msg in r.err, r.err
+        assert_old_lock(p)
+
+
+def test_direct_url_dependency_needs_the_root_to_name_it(run, tmp_path):
+    # requests asks for urllib3 from a URL the project does not name (uv's
+    # rule): that release cannot be used, and the explanation says why
+    def mutate(projects):
+        reqs = projects["requests"]["versions"]["2.31.0"]["requires"]
+        projects["requests"]["versions"]["2.31.0"]["requires"] = [
+            "urllib3 @ https://elsewhere.invalid/urllib3-2.1.0-py3-none-any.whl" if x.startswith("urllib3") else x
+            for x in reqs]
+    d = hostile(tmp_path, mutate)
+    p = project(tmp_path, ["requests"])
+    with indexgen.Server(str(d)) as srv:
+        r = lock(run, tmp_path, srv.url, str(p))
+    assert r.rc == 1
+    assert "it depends on urllib3 from the direct URL https://elsewhere.invalid/urllib3-2.1.0-py3-none-any.whl, " \
+           "which no root requirement names" in r.err, r.err

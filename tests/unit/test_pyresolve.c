@@ -497,6 +497,51 @@ static void test_bad_options(void **state)
 	dl_py_memsource_free(ms);
 }
 
+/* Direct URL requirements: allowed when the source serves them
+ * (options.direct_urls); a dependency may name one only when a root
+ * requirement names the same project from the same URL. */
+static void test_direct_urls(void **state)
+{
+	(void)state;
+	dl_py_memsource *ms = new_ms();
+	rel(ms, "a", "1.0", "b @ https://files.example/b-1.0.tar.gz", NULL);
+	rel(ms, "a", "0.9", NULL);
+	rel(ms, "b", "1.0", NULL);
+	dl_py_options o = DL_PY_OPTIONS_INIT;
+	o.direct_urls = true;
+	/* a's URL dependency is not the root's: a 1.0 cannot be used */
+	assert_string_equal(solve_with(ms, "a", &o, NULL, NULL), "a==0.9");
+	o = (dl_py_options)DL_PY_OPTIONS_INIT;
+	o.direct_urls = true;
+	const char *got = solve_with(ms, "a>=1", &o, NULL, NULL);
+	if (strstr(got, "it depends on b from the direct URL https://files.example/b-1.0.tar.gz, which no root "
+	                "requirement names") == NULL)
+		fail_msg("%s", got);
+	/* named by the root from the same URL: fine */
+	o = (dl_py_options)DL_PY_OPTIONS_INIT;
+	o.direct_urls = true;
+	assert_string_equal(solve_with(ms, "a & b @ https://files.example/b-1.0.tar.gz", &o, NULL, NULL), "a==1.0 b==1.0");
+	/* the same project from two URLs, or a source that cannot serve them */
+	reqs r;
+	parse_into(&r, "b @ https://files.example/b-1.0.tar.gz & b @ https://other.example/b-1.0.tar.gz");
+	dl_py_source src;
+	dl_py_memsource_source(ms, &src);
+	dl_py_result *res = NULL;
+	o = (dl_py_options)DL_PY_OPTIONS_INIT;
+	o.target = &target;
+	o.requirements = (const dl_requirement *const *)r.r;
+	o.nrequirements = r.n;
+	o.direct_urls = true;
+	assert_int_equal(dl_py_resolve(&res, &src, &o), DL_EINVAL);
+	assert_string_equal(dl_error_last()->message, "b is required from two direct URLs: "
+	                                             "https://files.example/b-1.0.tar.gz and https://other.example/b-1.0.tar.gz");
+	o.direct_urls = false;
+	o.nrequirements = 1;
+	assert_int_equal(dl_py_resolve(&res, &src, &o), DL_EUNSUPPORTED);
+	free_reqs(&r);
+	dl_py_memsource_free(ms);
+}
+
 /* ---- allocation failures ------------------------------------------------ */
 
 static int build_and_resolve(void *ctx)
@@ -1010,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_markers_and_python),
 		cmocka_unit_test(test_why_and_determinism),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_direct_urls),
 		cmocka_unit_test(test_alloc_failures),
 		cmocka_unit_test(test_prefetch_policy),
 		cmocka_unit_test(test_random_universes),

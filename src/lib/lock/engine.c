@@ -820,6 +820,7 @@ static int model_pkgs(dl_lock_result *r, const set *s, const dl_lock_pkg **out, 
 		lp->required_by = p->required_by;
 		lp->n_required_by = p->n_required_by;
 		lp->builds_from_source = p->builds;
+		lp->direct = p->project != NULL && p->project->direct;
 		lp->build_env = p->env != NULL ? p->env->id : NULL;
 		size_t nw = 0;
 		for (size_t k = 0; p->project != NULL && k < p->project->n_files; k++) {

@@ -153,6 +153,9 @@ static void read_pkg(rd *r, const dl_toml_value *t, dl_lock_pkg *p)
 		p->required_by = str_array(r, tool, "required-by", &p->n_required_by);
 		p->build_env = opt_str(r, tool, "build-env");
 		const dl_toml_value *b = NULL;
+		const dl_toml_value *du = NULL;
+		if (r->rc == 0 && (r->rc = dl_toml_get(&du, tool, "direct-url", DL_TOML_BOOLEAN, false)) == 0 && du != NULL)
+			p->direct = dl_toml_value_boolean(du);
 		if (r->rc == 0 && (r->rc = dl_toml_get(&b, tool, "builds-from-source", DL_TOML_BOOLEAN, false)) == 0 &&
 		    b != NULL)
 			p->builds_from_source = dl_toml_value_boolean(b);

@@ -291,13 +291,15 @@ static void fill_pkg(writer *w, const dl_lock *lock, dl_toml_value *t, const dl_
 			dl_toml_value_set_style(a, DL_TOML_STYLE_MULTILINE);
 		dl_free(files);
 	}
-	if (p->n_required_by > 0 || p->build_env != NULL || p->builds_from_source) {
+	if (p->n_required_by > 0 || p->build_env != NULL || p->builds_from_source || p->direct) {
 		dl_toml_value *tool = add_table(w, t, "tool");
 		dl_toml_value *dl = add_table(w, tool, "deeplock");
 		if (p->n_required_by > 0)
 			set_strs(w, dl, "required-by", p->required_by, p->n_required_by, true, false);
 		if (p->builds_from_source)
 			set_bool(w, dl, "builds-from-source", true);
+		if (p->direct)
+			set_bool(w, dl, "direct-url", true);
 		set_str(w, dl, "build-env", p->build_env);
 	}
 }
@@ -443,9 +445,15 @@ int dl_lock_export_requirements(const dl_lock *lock, const char *env_id, dl_buf 
 			                  p->version);
 			break;
 		}
-		dl_buf_printf(out, "%s==%s", p->name, p->version);
+		/* a direct URL's package is installed from its URL: the one
+		 * file it has (pip checks the hash against those bytes) */
+		const dl_lock_file *only = p->sdist != NULL ? p->sdist : p->n_wheels > 0 ? &p->wheels[0] : NULL;
+		if (p->direct && only != NULL && only->url != NULL)
+			dl_buf_printf(out, "%s @ %s", p->name, only->url);
+		else
+			dl_buf_printf(out, "%s==%s", p->name, p->version);
 		if (p->marker != NULL)
-			dl_buf_printf(out, " ; %s", p->marker);
+			dl_buf_printf(out, " ; %s", p->marker); /* the space also ends a URL */
 		const char **h = dl_calloc(hashes + 1, sizeof(*h));
 		if (h == NULL) {
 			rc = dl_error_oom();

@@ -81,6 +81,7 @@ typedef struct proj {
 	meta_slot *metas;
 	struct proj *hnext;
 	struct proj *lnext; /* in the list of projects waiting for find-links */
+	bool direct;        /* a direct URL: one file, its hash learnt from its bytes */
 } proj;
 
 /* A link found through find-links. */
@@ -116,6 +117,9 @@ struct dl_client {
 	dl_index_page **link_pages;
 	size_t n_link_pages;
 	dl_arena *arena; /* find-links records and small strings */
+	char **direct_names; /* normalised */
+	char **direct_urls;  /* without a #sha256= fragment */
+	char **direct_sha;   /* that fragment's hash, or NULL */
 	proj *links_waiting;
 	char *links_error;
 	int links_rc;
@@ -233,6 +237,66 @@ static char *with_slash(const char *url)
 	return dl_buf_detach(&b, NULL);
 }
 
+/* The direct URLs, checked and copied into the arena: a name that is
+ * valid, a URL with a scheme the fetcher reads, a `#sha256=` fragment split
+ * off (and any other fragment dropped, as pip does). */
+static int copy_direct(dl_client *c, const dl_client_opts *o)
+{
+	c->o.direct_names = c->o.direct_urls = NULL;
+	if (o->n_direct == 0)
+		return 0;
+	c->direct_names = dl_arena_calloc(c->arena, o->n_direct, sizeof(char *));
+	c->direct_urls = dl_arena_calloc(c->arena, o->n_direct, sizeof(char *));
+	c->direct_sha = dl_arena_calloc(c->arena, o->n_direct, sizeof(char *));
+	if (c->direct_names == NULL || c->direct_urls == NULL || c->direct_sha == NULL)
+		return dl_error_oom();
+	for (size_t i = 0; i < o->n_direct; i++) {
+		const char *name = o->direct_names[i], *url = o->direct_urls[i];
+		if (!dl_name_is_valid(name, strlen(name)))
+			return dl_error_set(DL_EINVAL, "'%s' is not a valid project name", name);
+		if (!has_web_scheme(url)) {
+			char *r = redact(url);
+			int rc = dl_error_set(DL_EINVAL, "the direct URL of %s, '%s', must start with http://, https:// or file://",
+			                      name, r != NULL ? r : "?");
+			dl_free(r);
+			return rc;
+		}
+		char *norm = NULL;
+		if (dl_name_normalize(&norm, name, strlen(name)) != 0)
+			return dl_error_oom();
+		c->direct_names[i] = dl_arena_strndup(c->arena, norm, strlen(norm));
+		dl_free(norm);
+		const char *hash = strchr(url, '#');
+		size_t ulen = hash != NULL ? (size_t)(hash - url) : strlen(url);
+		c->direct_urls[i] = dl_arena_strndup(c->arena, url, ulen);
+		if (c->direct_names[i] == NULL || c->direct_urls[i] == NULL)
+			return dl_error_oom();
+		if (hash != NULL && strncmp(hash, "#sha256=", 8) == 0) {
+			const char *hex = hash + 8;
+			size_t hl = strcspn(hex, "&");
+			if (!dl_sha256_hex_valid(hex, hl))
+				return dl_error_set(DL_EINVAL, "the direct URL of %s has a malformed #sha256= fragment", name);
+			char *lower = dl_arena_strndup(c->arena, hex, hl);
+			if (lower == NULL)
+				return dl_error_oom();
+			for (char *q = lower; *q != '\0'; q++)
+				*q = (char)(*q >= 'A' && *q <= 'F' ? *q - 'A' + 'a' : *q);
+			c->direct_sha[i] = lower;
+		}
+	}
+	c->o.n_direct = o->n_direct;
+	return 0;
+}
+
+static int direct_index(const dl_client *c, const char *normalized)
+{
+	for (size_t i = 0; i < c->o.n_direct; i++) {
+		if (strcmp(c->direct_names[i], normalized) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 int dl_client_new(dl_client **out, dl_fetch *fetch, dl_cache *cache, const dl_client_opts *opts)
 {
 	dl_client_opts dflt = DL_CLIENT_OPTS_INIT;
@@ -288,6 +352,11 @@ int dl_client_new(dl_client **out, dl_fetch *fetch, dl_cache *cache, const dl_cl
 	}
 	c->o.indexes = (const char *const *)c->indexes;
 	c->o.find_links = (const char *const *)c->find_links;
+	int drc = copy_direct(c, opts);
+	if (drc != 0) {
+		dl_client_free(c);
+		return drc;
+	}
 	*out = c;
 	return 0;
 oom:
@@ -598,7 +667,7 @@ static int add_file(proj *p, const dl_index_file *f, size_t origin)
 static void project_finish(dl_client *c, proj *p)
 {
 	int rc = 0;
-	for (size_t i = 0; i < c->n_links && rc == 0; i++)
+	for (size_t i = 0; i < c->n_links && rc == 0 && !p->direct; i++)
 		rc = add_file(p, &c->links[i].file, c->links[i].origin);
 	if (rc == 0 && p->n_files > 1)
 		qsort(p->files, p->n_files, sizeof(*p->files), cmp_files);
@@ -1064,9 +1133,65 @@ static void project_release(dl_fetch *f, void *arg)
  * at a time with FIRST_INDEX, all with MERGE), the find-links load when
  * one is under way, and one part held while queuing and released from the
  * loop, so that nothing settles inside the asking call. */
+/* A direct URL's project: its one file, named by the URL's last path
+ * segment. */
+static int direct_start(dl_client *c, proj *p, size_t d)
+{
+	const char *url = c->direct_urls[d];
+	const char *q = url + strcspn(url, "?");
+	const char *slash = q;
+	while (slash > url && slash[-1] != '/')
+		slash--;
+	dl_index_file *f = dl_arena_calloc(c->arena, 1, sizeof(*f));
+	dl_index_hash *h = c->direct_sha[d] != NULL ? dl_arena_calloc(c->arena, 1, sizeof(*h)) : NULL;
+	if (f == NULL || (c->direct_sha[d] != NULL && h == NULL))
+		return dl_error_oom();
+	f->filename = dl_arena_strndup(c->arena, slash, (size_t)(q - slash));
+	f->url = url;
+	f->size = -1;
+	if (f->filename == NULL)
+		return dl_error_oom();
+	if (h != NULL) {
+		h->alg = DL_INDEX_SHA256;
+		h->name = "sha256";
+		h->hex = c->direct_sha[d];
+		f->hashes.items = h;
+		f->hashes.count = 1;
+	}
+	p->direct = true;
+	int rc = add_file(p, f, c->o.n_indexes + c->o.n_find_links);
+	if (rc != 0)
+		return rc;
+	if (p->n_files == 0) {
+		char *r = redact(url);
+		rc = dl_error_set(DL_EINVAL, "the direct URL of %s, '%s', does not end in the name of a wheel or sdist of %s",
+		                  p->normalized, r != NULL ? r : "?", p->normalized);
+		dl_free(r);
+		return rc;
+	}
+	p->pub.found = true;
+	p->pub.direct = true;
+	return 0;
+}
+
 static int project_start(dl_client *c, proj *p)
 {
 	int rc;
+	int d = direct_index(c, p->normalized);
+	if (d >= 0) {
+		/* settled from the loop like any other project */
+		p->pending = 1;
+		if ((rc = direct_start(c, p, (size_t)d)) != 0)
+			return rc;
+		release_arg *ra = ctx_alloc(c, sizeof *ra);
+		if (ra == NULL)
+			return dl_error_oom();
+		ra->c = c;
+		ra->p = p;
+		if ((rc = dl_fetch_post(c->fetch, project_release, ra)) != 0)
+			ctx_free(c, ra);
+		return rc;
+	}
 	p->pending = 1;
 	if (c->o.n_indexes > 0)
 		p->pending += c->o.strategy == DL_CLIENT_MERGE ? c->o.n_indexes : 1;
@@ -1290,6 +1415,27 @@ static void meta_bytes(dl_client *c, proj *p, size_t i, int stage, const char *d
 	meta_settle(c, p, i, 0);
 }
 
+/* A direct URL's file was read whole without a hash to check: its sha256
+ * and size become the file's, as an index would have given them. */
+static int learn_hash(dl_client *c, proj *p, size_t i, const char *data, size_t len, const char **sha)
+{
+	dl_index_file *f = (dl_index_file *)p->files[i].file; /* the client's own record */
+	dl_index_hash *h = dl_arena_calloc(c->arena, 1, sizeof(*h));
+	char *hex = dl_arena_alloc(c->arena, DL_SHA256_HEX_LEN + 1);
+	if (h == NULL || hex == NULL)
+		return dl_error_oom();
+	int rc = dl_sha256_hex(hex, data, len);
+	if (rc != 0)
+		return rc;
+	h->alg = DL_INDEX_SHA256;
+	h->name = "sha256";
+	h->hex = hex;
+	f->hashes.items = h;
+	f->hashes.count = 1;
+	*sha = hex;
+	return 0;
+}
+
 static void on_meta_bytes(dl_fetch *fe, dl_fetch_response *r)
 {
 	(void)fe;
@@ -1313,6 +1459,14 @@ static void on_meta_bytes(dl_fetch *fe, dl_fetch_response *r)
 		}
 		meta_settle(c, p, i, r->rc);
 		return;
+	}
+	if (p->direct && stage == STAGE_ARTIFACT) {
+		((dl_index_file *)p->files[i].file)->size = (int64_t)r->body.len;
+		int rc = sha == NULL ? learn_hash(c, p, i, r->body.ptr != NULL ? r->body.ptr : "", r->body.len, &sha) : 0;
+		if (rc != 0) {
+			meta_settle(c, p, i, rc);
+			return;
+		}
 	}
 	if (sha != NULL && dl_cache_get_mode(c->cache) != DL_CACHE_NO_CACHE)
 		(void)dl_cache_artifact_store(c->cache, sha, r->body.ptr != NULL ? r->body.ptr : "", r->body.len);
@@ -1695,7 +1849,9 @@ static void meta_begin(dl_fetch *f, void *arg)
 	ctx_free(c, a);
 	const dl_client_file *cf = &p->files[i];
 	int rc;
-	if (cf->kind == DL_DIST_WHEEL && cf->file->core_metadata.available)
+	if (p->direct)
+		rc = meta_fetch(c, p, i, STAGE_ARTIFACT); /* the whole file: its hash goes in the lock */
+	else if (cf->kind == DL_DIST_WHEEL && cf->file->core_metadata.available)
 		rc = meta_fetch(c, p, i, STAGE_PEP658);
 	else if (cf->kind == DL_DIST_WHEEL)
 		rc = lazy_start(c, p, i);

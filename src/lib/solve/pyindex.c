@@ -648,6 +648,7 @@ static int resolve(void *ctx, const char *const *reqs, size_t n, const char *wha
 	po.nconstraints = p->n_constraints;
 	po.preferences = p->prefs;
 	po.npreferences = p->o.n_prefer;
+	po.direct_urls = true; /* the client serves each direct URL's project (client.h) */
 	if (rc == 0)
 		rc = split_names(p->o.no_binary, p->o.n_no_binary, &po.no_binary_all, (const char ***)&po.no_binary,
 		                 &po.nno_binary, a);

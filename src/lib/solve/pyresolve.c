@@ -541,6 +541,19 @@ static void free_reqs(preq *reqs, size_t n)
 	dl_free(reqs);
 }
 
+/* Does a root requirement name r's project from r's URL? */
+static bool root_url_is(const dl_py_session *s, const dl_requirement *r)
+{
+	if (!s->o->direct_urls)
+		return false;
+	for (size_t i = 0; i < s->o->nrequirements; i++) {
+		const dl_requirement *q = s->o->requirements[i];
+		if (q->url != NULL && strcmp(q->normalized_name, r->normalized_name) == 0 && strcmp(q->url, r->url) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Ask for and parse a release's metadata once. */
 static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 {
@@ -579,10 +592,16 @@ static int load_meta(dl_py_session *s, uint32_t id, size_t k)
 		const char *line = m->requires_dist[i];
 		dl_requirement *r = NULL;
 		rc = dl_requirement_parse(&r, line, strlen(line));
-		if (rc == 0 && r->url != NULL) {
+		if (rc == 0 && r->url != NULL && !root_url_is(s, r)) {
+			/* uv's rule: a dependency may name a direct URL only when the
+			 * root asks for that project from that very URL */
+			rs->unusable = dl_arena_printf(s->arena,
+			                               "it depends on %s from the direct URL %s, which no root requirement names",
+			                               r->name, r->url);
 			dl_requirement_free(r);
-			r = NULL;
-			rc = dl_error_set(DL_EUNSUPPORTED, "direct URL requirement '%s'", line);
+			free_reqs(reqs, n);
+			rs->meta_done = true;
+			return rs->unusable != NULL ? 0 : dl_error_oom();
 		}
 		if (rc == 0) {
 			reqs[n].r = r;
@@ -1126,9 +1145,18 @@ int dl_py_session_new(dl_py_session **out, const dl_py_source *src, const dl_py_
 	if (src == NULL || src->project == NULL || src->metadata == NULL)
 		return dl_error_set(DL_EINVAL, "a source needs project and metadata callbacks");
 	for (size_t i = 0; i < opts->nrequirements; i++) {
-		if (opts->requirements[i]->url != NULL)
-			return dl_error_set(DL_EUNSUPPORTED, "direct URL requirements are not supported: '%s'",
-			                    opts->requirements[i]->name);
+		const dl_requirement *r = opts->requirements[i];
+		if (r->url == NULL)
+			continue;
+		if (!opts->direct_urls)
+			return dl_error_set(DL_EUNSUPPORTED, "direct URL requirements are not supported by this source: '%s'",
+			                    r->name);
+		for (size_t j = 0; j < i; j++) {
+			const dl_requirement *q = opts->requirements[j];
+			if (q->url != NULL && strcmp(q->normalized_name, r->normalized_name) == 0 && strcmp(q->url, r->url) != 0)
+				return dl_error_set(DL_EINVAL, "%s is required from two direct URLs: %s and %s", r->name, q->url,
+				                    r->url);
+		}
 	}
 	dl_py_session *s = dl_calloc(1, sizeof(*s));
 	if (s == NULL)
