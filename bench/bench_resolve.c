@@ -236,6 +236,35 @@ static void run_universal(const char *label, dl_py_memsource *ms, dl_requirement
 	free(c);
 }
 
+/* The projects each snapshot's cases name (requested and resolved), the
+ * root set the issue suggests; the same set bench/resolve_pip.py gives pip. */
+static struct {
+	char *index;
+	char **names;
+	size_t n;
+} named[32];
+static size_t nnamed;
+
+static void add_named(const char *index, const char *name)
+{
+	size_t k = 0;
+	while (k < nnamed && strcmp(named[k].index, index) != 0)
+		k++;
+	if (k == nnamed) {
+		if (nnamed == sizeof(named) / sizeof(named[0]))
+			die("too many snapshots");
+		named[nnamed++].index = strdup(index);
+	}
+	for (size_t i = 0; i < named[k].n; i++) {
+		if (strcmp(named[k].names[i], name) == 0)
+			return;
+	}
+	named[k].names = realloc(named[k].names, (named[k].n + 1) * sizeof(char *));
+	if (named[k].names == NULL)
+		die("memory");
+	named[k].names[named[k].n++] = strdup(name);
+}
+
 /* Snapshots loaded once. */
 static struct {
 	char *name;
@@ -338,6 +367,10 @@ int main(int argc, char **argv)
 			if (dl_requirement_parse(&reqs[i], rc->requested[i], strlen(rc->requested[i])) != 0)
 				die(rc->requested[i]);
 		}
+		for (size_t i = 0; i < rc->nrequested; i++)
+			add_named(rc->index, reqs[i]->normalized_name);
+		for (size_t i = 0; i < rc->nresolved; i++)
+			add_named(rc->index, rc->resolved[i].name);
 		char label[256];
 		snprintf(label, sizeof(label), "case/%s", cases[c]);
 		run(label, ms, reqs, rc->nrequested, repeats);
@@ -350,6 +383,34 @@ int main(int argc, char **argv)
 		free(cases[c]);
 	}
 	free(cases);
+
+	for (size_t k = 0; k < nnamed; k++) {
+		if (strncmp(named[k].index, "pypi-", 5) != 0)
+			continue;
+		dl_py_memsource *ms = snapshot(shared, named[k].index);
+		qsort(named[k].names, named[k].n, sizeof(char *), cmp_str);
+		dl_requirement **reqs = calloc(named[k].n + 1, sizeof(*reqs));
+		size_t n = 0;
+		for (size_t i = 0; i < named[k].n; i++) {
+			if (dl_py_memsource_project(ms, named[k].names[i]) != NULL &&
+			    dl_requirement_parse(&reqs[n], named[k].names[i], strlen(named[k].names[i])) == 0)
+				n++;
+		}
+		char label[256];
+		snprintf(label, sizeof(label), "named/%s", named[k].index);
+		run(label, ms, reqs, n, repeats);
+		snprintf(label, sizeof(label), "named-universal/%s", named[k].index);
+		run_universal(label, ms, reqs, n, repeats);
+		for (size_t i = 0; i < n; i++)
+			dl_requirement_free(reqs[i]);
+		free(reqs);
+	}
+	for (size_t k = 0; k < nnamed; k++) {
+		for (size_t i = 0; i < named[k].n; i++)
+			free(named[k].names[i]);
+		free(named[k].names);
+		free(named[k].index);
+	}
 
 	snprintf(dir, sizeof(dir), "%s/data/resolvelib/index", shared);
 	size_t nidx = 0;
