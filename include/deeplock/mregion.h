@@ -31,7 +31,8 @@
  *     Answers stay sound: an opaque condition may make a region that is in
  *     fact empty look non-empty, never the reverse.
  * `extra` comparisons are not variables of an environment: they are
- * decided when a marker is turned into a region, from the extras given.
+ * decided when a marker is turned into a region, from the extras given
+ * (with none, `extra` is the empty string, as in evaluation).
  *
  * Variables are independent (no knowledge that linux implies posix), as in
  * uv.  Regions are values: every operation makes a new one.  Empty cubes

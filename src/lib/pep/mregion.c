@@ -550,21 +550,36 @@ int dl_mregion_full(dl_mregion **out)
 	return 0;
 }
 
-int dl_mregion_clone(dl_mregion **out, const dl_mregion *a)
+/* Hand a region being built to the caller (simplified first when asked),
+ * or release it when building failed. */
+static int publish(dl_mregion *r, int rc, bool simp, dl_mregion **out)
 {
-	dl_mregion *r = region_new();
-	int rc = r != NULL ? 0 : DL_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < a->n; i++) {
-		cube c;
-		if ((rc = cube_copy(&c, &a->c[i])) == 0)
-			rc = region_take(r, &c);
-	}
+	if (rc == 0 && simp)
+		rc = simplify(r);
 	if (rc < 0) {
 		dl_mregion_free(r);
 		r = NULL;
 	}
 	*out = r;
 	return rc;
+}
+
+static int append_copies(dl_mregion *r, const dl_mregion *src)
+{
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < src->n; i++) {
+		cube c;
+		if ((rc = cube_copy(&c, &src->c[i])) == 0)
+			rc = region_take(r, &c);
+	}
+	return rc;
+}
+
+int dl_mregion_clone(dl_mregion **out, const dl_mregion *a)
+{
+	dl_mregion *r = region_new();
+	int rc = r != NULL ? append_copies(r, a) : DL_ENOMEM;
+	return publish(r, rc, false, out);
 }
 
 int dl_mregion_and(dl_mregion **out, const dl_mregion *a, const dl_mregion *b)
@@ -579,36 +594,16 @@ int dl_mregion_and(dl_mregion **out, const dl_mregion *a, const dl_mregion *b)
 				rc = region_take(r, &c);
 		}
 	}
-	if (rc == 0)
-		rc = simplify(r);
-	if (rc < 0) {
-		dl_mregion_free(r);
-		r = NULL;
-	}
-	*out = r;
-	return rc;
+	return publish(r, rc, true, out);
 }
 
 int dl_mregion_or(dl_mregion **out, const dl_mregion *a, const dl_mregion *b)
 {
 	dl_mregion *r = region_new();
-	int rc = r != NULL ? 0 : DL_ENOMEM;
-	for (size_t k = 0; k < 2; k++) {
-		const dl_mregion *src = k == 0 ? a : b;
-		for (size_t i = 0; rc == 0 && i < src->n; i++) {
-			cube c;
-			if ((rc = cube_copy(&c, &src->c[i])) == 0)
-				rc = region_take(r, &c);
-		}
-	}
+	int rc = r != NULL ? append_copies(r, a) : DL_ENOMEM;
 	if (rc == 0)
-		rc = simplify(r);
-	if (rc < 0) {
-		dl_mregion_free(r);
-		r = NULL;
-	}
-	*out = r;
-	return rc;
+		rc = append_copies(r, b);
+	return publish(r, rc, true, out);
 }
 
 /* The complement of one cube: one cube per constrained slot or opaque
@@ -645,11 +640,19 @@ static int cube_not(dl_mregion **out, const cube *a)
 		else
 			cube_clear(&c);
 	}
-	if (rc < 0) {
-		dl_mregion_free(r);
-		r = NULL;
+	return publish(r, rc, false, out);
+}
+
+/* *acc = op(*acc, x). */
+static int fold(dl_mregion **acc, int (*op)(dl_mregion **, const dl_mregion *, const dl_mregion *),
+                const dl_mregion *x)
+{
+	dl_mregion *next = NULL;
+	int rc = op(&next, *acc, x);
+	if (rc == 0) {
+		dl_mregion_free(*acc);
+		*acc = next;
 	}
-	*out = r;
 	return rc;
 }
 
@@ -658,19 +661,12 @@ int dl_mregion_not(dl_mregion **out, const dl_mregion *a)
 	dl_mregion *acc = NULL;
 	int rc = dl_mregion_full(&acc);
 	for (size_t i = 0; rc == 0 && i < a->n && acc->n > 0; i++) {
-		dl_mregion *ni = NULL, *next = NULL;
-		if ((rc = cube_not(&ni, &a->c[i])) == 0 && (rc = dl_mregion_and(&next, acc, ni)) == 0) {
-			dl_mregion_free(acc);
-			acc = next;
-		}
+		dl_mregion *ni = NULL;
+		if ((rc = cube_not(&ni, &a->c[i])) == 0)
+			rc = fold(&acc, dl_mregion_and, ni);
 		dl_mregion_free(ni);
 	}
-	if (rc < 0) {
-		dl_mregion_free(acc);
-		acc = NULL;
-	}
-	*out = acc;
-	return rc;
+	return publish(acc, rc, false, out);
 }
 
 /* Drop slot d (NDIM + k: opaque condition k) of cube i of r. */
@@ -1165,7 +1161,9 @@ static int from_cmp(dl_mregion **out, const dl_marker_node *n, const char *const
 	case DL_MARKER_EXTRA:
 		if (n->op != DL_MARKER_OP_EQ && n->op != DL_MARKER_OP_NE)
 			return region_opaque(out, n);
-		if (extra_active(n->literal, n->literal_len, extras, nx) == (n->op == DL_MARKER_OP_EQ))
+		/* as evaluation does: with no extras, `extra` is "" */
+		bool active = nx == 0 ? n->literal_len == 0 : extra_active(n->literal, n->literal_len, extras, nx);
+		if (active == (n->op == DL_MARKER_OP_EQ))
 			return dl_mregion_full(out);
 		return dl_mregion_empty(out);
 	case DL_MARKER_PYTHON_VERSION:
@@ -1221,22 +1219,14 @@ static int from_node(dl_mregion **out, const dl_marker *m, uint32_t idx, const c
 	dl_mregion *acc = NULL;
 	int rc = is_and ? dl_mregion_full(&acc) : dl_mregion_empty(&acc);
 	for (size_t k = 0; rc == 0 && k < n.nkids; k++) {
-		if (is_and ? dl_mregion_is_empty(acc) : dl_mregion_is_full(acc))
+		if (is_and ? dl_mregion_is_empty(acc) : has_full_cube(acc))
 			break;
-		dl_mregion *kid = NULL, *next = NULL;
-		if ((rc = from_node(&kid, m, n.kids[k], extras, nx)) == 0 &&
-		    (rc = (is_and ? dl_mregion_and : dl_mregion_or)(&next, acc, kid)) == 0) {
-			dl_mregion_free(acc);
-			acc = next;
-		}
+		dl_mregion *kid = NULL;
+		if ((rc = from_node(&kid, m, n.kids[k], extras, nx)) == 0)
+			rc = fold(&acc, is_and ? dl_mregion_and : dl_mregion_or, kid);
 		dl_mregion_free(kid);
 	}
-	if (rc < 0) {
-		dl_mregion_free(acc);
-		acc = NULL;
-	}
-	*out = acc;
-	return rc;
+	return publish(acc, rc, false, out);
 }
 
 int dl_mregion_from_marker(dl_mregion **out, const dl_marker *m, const char *const *extras, size_t n)

@@ -307,6 +307,28 @@ static bool explicit_req(const dl_requirement *r, const char *name, const dl_ver
 	return false;
 }
 
+/* Does some root requirement, constraint or override on `name` say
+ * `===text`, text being the release's spelling (ASCII case aside)? */
+static bool arbitrary_names(const dl_py_session *s, const char *name, const char *text)
+{
+	const dl_py_options *o = s->o;
+	const dl_requirement *const *lists[3] = {o->requirements, o->constraints, o->overrides};
+	size_t counts[3] = {o->nrequirements, o->nconstraints, o->noverrides};
+	for (int l = 0; l < 3; l++) {
+		for (size_t i = 0; i < counts[l]; i++) {
+			const dl_requirement *r = lists[l][i];
+			if (strcmp(r->normalized_name, name) != 0)
+				continue;
+			for (size_t k = 0; k < r->specifier->count; k++) {
+				const dl_spec *sp = &r->specifier->specs[k];
+				if (sp->op == DL_SPEC_ARBITRARY && dl_slice_ieq(text, strlen(text), sp->text))
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
 static bool explicitly(const dl_py_session *s, const char *name, const dl_version *v, bool want_pin)
 {
 	const dl_py_options *o = s->o;
@@ -416,6 +438,25 @@ static int load_project(dl_py_session *s, uint32_t id)
 		ord[n++] = (cand_ord){r, k, lowest_for(s, p)};
 	}
 	qsort(ord, n, sizeof(*ord), cmp_cand);
+	/* Releases spelt differently but equal as versions ("1" and "1.0", which
+	 * no well-run index has) are one candidate to the solver: keep the one
+	 * a `===` names, else the first in sorted order. */
+	size_t kept = 0;
+	for (size_t k = 0; k < n;) {
+		size_t end = k + 1;
+		while (end < n && dl_version_cmp(&ord[end].rel->version, &ord[k].rel->version) == 0)
+			end++;
+		size_t pick = k;
+		for (size_t j = k; j < end && end - k > 1; j++) {
+			if (arbitrary_names(s, p->name, ord[j].rel->version_text)) {
+				pick = j;
+				break;
+			}
+		}
+		ord[kept++] = ord[pick];
+		k = end;
+	}
+	n = kept;
 	/* a preference from a lock goes first when it is still offered */
 	const pref *pf = find_pref(s, p->name);
 	bool upgrading = s->o->upgrade_all || name_in(p->name, s->upgrade, s->o->nupgrade);
@@ -719,10 +760,15 @@ static int arbitrary_equality(dl_py_session *s, const dl_requirement *r, uint32_
 		int rc = load_project(s, id);
 		if (rc < 0)
 			return rc;
-		const dl_py_project *p = s->pk[id].proj;
+		/* among the offered candidates: of releases equal as versions
+		 * only one is offered (load_project), and it is the one whose
+		 * text must match */
+		const pkg *b = &s->pk[s->pk[id].base];
 		bool found = false;
-		for (size_t k = 0; p != NULL && k < p->nreleases && !found; k++)
-			found = dl_slice_ieq(p->releases[k].version_text, strlen(p->releases[k].version_text), sp->text);
+		for (size_t k = 0; b->proj != NULL && k < b->noffered && !found; k++) {
+			const char *t = b->proj->releases[b->offered_idx[k]].version_text;
+			found = dl_slice_ieq(t, strlen(t), sp->text);
+		}
 		if (!found)
 			dl_range_clear(cur); /* the empty set */
 	}
