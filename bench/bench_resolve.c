@@ -155,39 +155,9 @@ static dl_py_result *resolve(dl_py_memsource *ms, dl_requirement **reqs, size_t 
 	return r;
 }
 
-/* Time `reqs` (median of `repeats` after a warm-up), then count one
- * resolution's peak heap, and print a line. */
-static void run(const char *label, dl_py_memsource *ms, dl_requirement **reqs, size_t n, int repeats)
-{
-	dl_py_result_free(resolve(ms, reqs, n)); /* warm-up */
-	double *t = calloc((size_t)repeats, sizeof(double)), *c = calloc((size_t)repeats, sizeof(double));
-	for (int i = 0; i < repeats; i++) {
-		double t0 = now(), c0 = cpu_now();
-		dl_py_result_free(resolve(ms, reqs, n));
-		t[i] = now() - t0;
-		c[i] = cpu_now() - c0;
-	}
-	qsort(t, (size_t)repeats, sizeof(double), cmp_double);
-	qsort(c, (size_t)repeats, sizeof(double), cmp_double);
-	live_bytes = peak_bytes = 0;
-	dl_allocator_set(&COUNTING);
-	dl_py_result *r = resolve(ms, reqs, n);
-	size_t peak = peak_bytes;
-	bool solved = r->solved;
-	size_t pins = r->npins, dec = r->stats.decisions, con = r->stats.conflicts;
-	dl_py_result_free(r);
-	dl_allocator_set(NULL);
-	printf("%-34s roots %4zu  %-8s pins %4zu  decisions %5zu  conflicts %4zu  wall %7.2f ms  cpu %7.2f ms  "
-	       "peak %6.2f MiB\n",
-	       label, n, solved ? "solved" : "conflict", pins, dec, con, t[repeats / 2] * 1e3, c[repeats / 2] * 1e3,
-	       (double)peak / (1024.0 * 1024.0));
-	free(t);
-	free(c);
-}
-
 /* The same roots resolved universally: for every environment with Python
  * 3.8 or later, forking where the snapshot's markers make requirements
- * differ.  Same timing and memory method as run(). */
+ * differ. */
 static dl_mregion *universe;
 
 static dl_py_universal *resolve_universal(dl_py_memsource *ms, dl_requirement **reqs, size_t n)
@@ -205,13 +175,41 @@ static dl_py_universal *resolve_universal(dl_py_memsource *ms, dl_requirement **
 	return u;
 }
 
-static void run_universal(const char *label, dl_py_memsource *ms, dl_requirement **reqs, size_t n, int repeats)
+/* One measured resolution, either kind, and what its line reports. */
+typedef struct outcome {
+	bool solved;
+	size_t pins, decisions, conflicts;
+	size_t conditional, forks, solves; /* universal only */
+} outcome;
+
+static outcome one(bool universal, dl_py_memsource *ms, dl_requirement **reqs, size_t n)
 {
-	dl_py_universal_free(resolve_universal(ms, reqs, n)); /* warm-up */
+	outcome o = {0};
+	if (universal) {
+		dl_py_universal *u = resolve_universal(ms, reqs, n);
+		o = (outcome){u->solved, u->npins, u->stats.decisions, u->stats.conflicts, 0, u->nforks, u->solves};
+		for (size_t i = 0; i < u->npins; i++)
+			o.conditional += u->pins[i].marker != NULL;
+		dl_py_universal_free(u);
+	} else {
+		dl_py_result *r = resolve(ms, reqs, n);
+		o = (outcome){r->solved, r->npins, r->stats.decisions, r->stats.conflicts, 0, 0, 0};
+		dl_py_result_free(r);
+	}
+	return o;
+}
+
+/* Time `reqs` (median of `repeats` after a warm-up), then count one
+ * resolution's peak heap (freed with the allocator that made it), and
+ * print a line. */
+static void measure(const char *label, bool universal, dl_py_memsource *ms, dl_requirement **reqs, size_t n,
+                    int repeats)
+{
+	one(universal, ms, reqs, n); /* warm-up */
 	double *t = calloc((size_t)repeats, sizeof(double)), *c = calloc((size_t)repeats, sizeof(double));
 	for (int i = 0; i < repeats; i++) {
 		double t0 = now(), c0 = cpu_now();
-		dl_py_universal_free(resolve_universal(ms, reqs, n));
+		one(universal, ms, reqs, n);
 		t[i] = now() - t0;
 		c[i] = cpu_now() - c0;
 	}
@@ -219,21 +217,29 @@ static void run_universal(const char *label, dl_py_memsource *ms, dl_requirement
 	qsort(c, (size_t)repeats, sizeof(double), cmp_double);
 	live_bytes = peak_bytes = 0;
 	dl_allocator_set(&COUNTING);
-	dl_py_universal *u = resolve_universal(ms, reqs, n);
+	outcome o = one(universal, ms, reqs, n);
 	size_t peak = peak_bytes;
-	size_t conditional = 0;
-	for (size_t i = 0; i < u->npins; i++)
-		conditional += u->pins[i].marker != NULL;
-	bool solved = u->solved;
-	size_t npins = u->npins, nforks = u->nforks, solves = u->solves, dec = u->stats.decisions;
-	dl_py_universal_free(u); /* with the allocator that made it */
 	dl_allocator_set(NULL);
-	printf("%-34s roots %4zu  %-8s pins %4zu  (%zu with markers)  forks %zu  solves %zu  decisions %5zu  "
-	       "wall %7.2f ms  cpu %7.2f ms  peak %6.2f MiB\n",
-	       label, n, solved ? "solved" : "conflict", npins, conditional, nforks, solves, dec, t[repeats / 2] * 1e3,
-	       c[repeats / 2] * 1e3, (double)peak / (1024.0 * 1024.0));
+	if (universal)
+		printf("%-34s roots %4zu  %-8s pins %4zu  (%zu with markers)  forks %zu  solves %zu  decisions %5zu  ",
+		       label, n, o.solved ? "solved" : "conflict", o.pins, o.conditional, o.forks, o.solves, o.decisions);
+	else
+		printf("%-34s roots %4zu  %-8s pins %4zu  decisions %5zu  conflicts %4zu  ", label, n,
+		       o.solved ? "solved" : "conflict", o.pins, o.decisions, o.conflicts);
+	printf("wall %7.2f ms  cpu %7.2f ms  peak %6.2f MiB\n", t[repeats / 2] * 1e3, c[repeats / 2] * 1e3,
+	       (double)peak / (1024.0 * 1024.0));
 	free(t);
 	free(c);
+}
+
+static void run(const char *label, dl_py_memsource *ms, dl_requirement **reqs, size_t n, int repeats)
+{
+	measure(label, false, ms, reqs, n, repeats);
+}
+
+static void run_universal(const char *label, dl_py_memsource *ms, dl_requirement **reqs, size_t n, int repeats)
+{
+	measure(label, true, ms, reqs, n, repeats);
 }
 
 /* The projects each snapshot's cases name (requested and resolved), the

@@ -833,32 +833,45 @@ static bool brute(const universe *u, int *choice, int p)
 	return false;
 }
 
+/* A random universe into *u and a new memsource: each project 1-3
+ * releases with 0-3 requirements whose markers come from marks[0, nmarks),
+ * 1-3 root requirements with markers from marks[0, nroot_marks), listed
+ * in root as "r1 & r2" (parse_into's form). */
+static dl_py_memsource *make_universe(universe *u, const char *const *marks, size_t nmarks, size_t nroot_marks,
+                                      char *root, size_t rootcap)
+{
+	memset(u, 0, sizeof(*u));
+	dl_py_memsource *ms = new_ms();
+	for (int p = 0; p < NP; p++) {
+		u->nv[p] = 1 + (int)rnd(NV);
+		for (int v = 0; v < u->nv[p]; v++) {
+			size_t k = rel(ms, PK[p], VER[v], NULL);
+			u->nreq[p][v] = (int)rnd(4);
+			for (int d = 0; d < u->nreq[p][v]; d++) {
+				snprintf(u->reqs[p][v][d], sizeof(u->reqs[p][v][d]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)],
+				         SPEC[rnd(8)], marks[rnd((unsigned)nmarks)]);
+				assert_int_equal(dl_py_memsource_add_requires(ms, PK[p], k, u->reqs[p][v][d]), 0);
+			}
+		}
+	}
+	u->nroot = 1 + (int)rnd(3);
+	root[0] = '\0';
+	for (int i = 0; i < u->nroot; i++) {
+		snprintf(u->root[i], sizeof(u->root[i]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)],
+		         marks[rnd((unsigned)nroot_marks)]);
+		snprintf(root + strlen(root), rootcap - strlen(root), "%s%s", i ? " & " : "", u->root[i]);
+	}
+	return ms;
+}
+
 static void test_random_universes(void **state)
 {
 	(void)state;
 	int solved = 0, unsolved = 0;
 	for (int iter = 0; iter < 300; iter++) {
 		universe u;
-		memset(&u, 0, sizeof(u));
-		dl_py_memsource *ms = new_ms();
-		for (int p = 0; p < NP; p++) {
-			u.nv[p] = 1 + (int)rnd(NV);
-			for (int v = 0; v < u.nv[p]; v++) {
-				size_t k = rel(ms, PK[p], VER[v], NULL);
-				u.nreq[p][v] = (int)rnd(4);
-				for (int d = 0; d < u.nreq[p][v]; d++) {
-					snprintf(u.reqs[p][v][d], sizeof(u.reqs[p][v][d]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)],
-					         MARK[rnd(6)]);
-					assert_int_equal(dl_py_memsource_add_requires(ms, PK[p], k, u.reqs[p][v][d]), 0);
-				}
-			}
-		}
-		u.nroot = 1 + (int)rnd(3);
-		char root[512] = "";
-		for (int i = 0; i < u.nroot; i++) {
-			snprintf(u.root[i], sizeof(u.root[i]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)], MARK[rnd(3)]);
-			snprintf(root + strlen(root), sizeof(root) - strlen(root), "%s%s", i ? " & " : "", u.root[i]);
-		}
+		char root[512];
+		dl_py_memsource *ms = make_universe(&u, MARK, 6, 3, root, sizeof(root));
 		reqs r;
 		parse_into(&r, root);
 		dl_py_options o = DL_PY_OPTIONS_INIT;
@@ -939,26 +952,8 @@ static void test_random_universal(void **state)
 	int solved = 0, unsolved = 0, forked = 0, conditional = 0;
 	for (int iter = 0; iter < 400; iter++) {
 		universe u;
-		memset(&u, 0, sizeof(u));
-		dl_py_memsource *ms = new_ms();
-		for (int p = 0; p < NP; p++) {
-			u.nv[p] = 1 + (int)rnd(NV);
-			for (int v = 0; v < u.nv[p]; v++) {
-				size_t k = rel(ms, PK[p], VER[v], NULL);
-				u.nreq[p][v] = (int)rnd(4);
-				for (int d = 0; d < u.nreq[p][v]; d++) {
-					snprintf(u.reqs[p][v][d], sizeof(u.reqs[p][v][d]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)],
-					         UMARK[rnd(NUMARK)]);
-					assert_int_equal(dl_py_memsource_add_requires(ms, PK[p], k, u.reqs[p][v][d]), 0);
-				}
-			}
-		}
-		u.nroot = 1 + (int)rnd(3);
-		char root[512] = "";
-		for (int i = 0; i < u.nroot; i++) {
-			snprintf(u.root[i], sizeof(u.root[i]), "%s%s%s%s", PK[rnd(NP)], EXTRA[rnd(4)], SPEC[rnd(8)], UMARK[rnd(6)]);
-			snprintf(root + strlen(root), sizeof(root) - strlen(root), "%s%s", i ? " & " : "", u.root[i]);
-		}
+		char root[512];
+		dl_py_memsource *ms = make_universe(&u, UMARK, NUMARK, 6, root, sizeof(root));
 		reqs r;
 		parse_into(&r, root);
 		dl_py_options o = DL_PY_OPTIONS_INIT;
