@@ -38,6 +38,11 @@ typedef struct dl_solver_dep {
 	uint32_t pkg;
 	const dl_range *range;
 	bool constraint;
+	/* Optional: a remark explanations print after the dependency, in
+	 * parentheses ("where sys_platform == \"linux\""); NULL for none.
+	 * Borrowed; valid while the solver lives.  Dependencies of
+	 * neighbouring candidates merge only when their notes are equal. */
+	const char *note;
 } dl_solver_dep;
 
 typedef struct dl_solver_provider {

@@ -160,8 +160,10 @@ int dl_py_memsource_add_release(dl_py_memsource *ms, const char *name, const cha
 	}
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 8;
-		if (dl_realloc_array((void **)&p->rels, cap, sizeof(*p->rels)) < 0 ||
-		    dl_realloc_array((void **)&p->ext, cap, sizeof(*p->ext)) < 0)
+		if (dl_realloc_array((void **)&p->rels, cap, sizeof(*p->rels)) < 0)
+			return dl_error_oom();
+		p->pub.releases = p->rels; /* the array moved: even if this release fails below */
+		if (dl_realloc_array((void **)&p->ext, cap, sizeof(*p->ext)) < 0)
 			return dl_error_oom();
 		p->cap = cap;
 	}

@@ -62,7 +62,7 @@ typedef struct incompat {
 	uint32_t nterms;
 	uint8_t cause;
 	uint32_t c1, c2;    /* causes of a derived incompatibility */
-	const char *reason; /* C_UNAVAILABLE, C_NO_VERSIONS: borrowed from the provider */
+	const char *reason; /* C_UNAVAILABLE, C_NO_VERSIONS, and a C_DEPENDENCY's note: borrowed from the provider */
 } incompat;
 
 typedef struct assign {
@@ -777,14 +777,20 @@ static void unwatch(pkgstate *ps, uint32_t id)
  * incompatibilities to propagate, and explanations that say "a >=1.0,
  * <=2.3 depends on b" once instead of a line per release.
  */
-static int merge_dependency(dl_solver *s, term *t)
+static bool same_note(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static int merge_dependency(dl_solver *s, term *t, const char *note)
 {
 	pkgstate *ps = &s->pk[t[0].pkg];
 	for (size_t k = ps->nics; k-- > 0;) {
 		uint32_t id = ps->ics[k];
 		const incompat *ic = &s->ics[id];
 		if (ic->cause != C_DEPENDENCY || ic->nterms != 2 || ic->terms[0].pkg != t[0].pkg ||
-		    ic->terms[1].pkg != t[1].pkg || !dl_range_eq(&ic->terms[1].range, &t[1].range))
+		    ic->terms[1].pkg != t[1].pkg || !dl_range_eq(&ic->terms[1].range, &t[1].range) ||
+		    !same_note(ic->reason, note))
 			continue;
 		dl_range u;
 		dl_range_init(&u);
@@ -964,12 +970,12 @@ static int decide(dl_solver *s, uint32_t *next)
 		if ((rc = dl_range_copy(&t[0].range, &cand)) < 0 ||
 		    (rc = deps[d].constraint ? dl_range_complement(&t[1].range, deps[d].range)
 		                             : dl_range_copy(&t[1].range, deps[d].range)) < 0 ||
-		    (rc = merge_dependency(s, t)) < 0) {
+		    (rc = merge_dependency(s, t, deps[d].note)) < 0) {
 			free_terms(t, 2);
 			dl_range_clear(&cand);
 			return rc;
 		}
-		if ((rc = add_incompat(s, t, 2, C_DEPENDENCY, 0, 0, NULL, &id)) < 0) {
+		if ((rc = add_incompat(s, t, 2, C_DEPENDENCY, 0, 0, deps[d].note, &id)) < 0) {
 			dl_range_clear(&cand);
 			return rc;
 		}
@@ -1220,11 +1226,13 @@ static void incompat_text(const dl_solver *s, const incompat *ic, dl_buf *out)
 		if (ic->terms[0].pkg == 0) {
 			dl_buf_puts(out, "the requirements include ");
 			term_text(s, &ic->terms[1], true, out);
-			return;
+		} else {
+			term_text(s, &ic->terms[0], false, out);
+			dl_buf_puts(out, " depends on ");
+			term_text(s, &ic->terms[1], true, out);
 		}
-		term_text(s, &ic->terms[0], false, out);
-		dl_buf_puts(out, " depends on ");
-		term_text(s, &ic->terms[1], true, out);
+		if (ic->reason != NULL)
+			dl_buf_printf(out, " (%s)", ic->reason);
 		return;
 	default:
 		break;

@@ -42,6 +42,7 @@ typedef struct preq {
 	 * once (a backtracking search asks for the same dependencies often) */
 	uint8_t ustate;  /* U_UNKNOWN, U_OFF, U_WHOLE, U_PART */
 	dl_mregion *where; /* U_PART */
+	const char *note;  /* U_PART: "where <marker>", in the session's arena */
 } preq;
 
 enum { U_UNKNOWN = 0, U_OFF, U_WHOLE, U_PART };
@@ -115,6 +116,7 @@ struct dl_py_session {
 	dl_version floor;     /* the lowest Python of the region */
 	char floor_text[80];  /* ">=3.10", for messages */
 	const dl_mregion *cur_reg; /* the region of the requirement being added */
+	const char *cur_note;      /* and its note for explanations */
 	dl_mregion **fork;    /* the regions a fork splits on, when one is wanted */
 	size_t nfork;
 
@@ -694,6 +696,7 @@ static int add_dep(dl_py_session *s, uint32_t id, const dl_range *r, const dl_re
 		return rc;
 	s->deps[s->ndeps].pkg = id;
 	s->deps[s->ndeps].constraint = constraint;
+	s->deps[s->ndeps].note = s->cur_reg != NULL ? s->cur_note : NULL;
 	s->dsrc[s->ndeps].r = src;
 	s->ndeps++;
 	return 0;
@@ -804,6 +807,22 @@ done:
 
 static int add_req_on(dl_py_session *s, const dl_requirement *r, const dl_range *range);
 
+/* "where <marker>": the part of the session's region where a requirement
+ * holds, said without what the region says already.  In the arena; NULL
+ * when memory runs out. */
+static const char *where_note(dl_py_session *s, const dl_mregion *where)
+{
+	dl_mregion *rel = NULL;
+	char *text = NULL;
+	const char *note = NULL;
+	if (dl_mregion_within(&rel, where, s->o->region) == 0 && dl_mregion_to_string(&text, rel) == 0)
+		note = dl_arena_printf(s->arena, "where %s", text);
+	dl_free(text);
+	dl_mregion_free(rel);
+	return note;
+}
+
+
 /* Add what requirement `r` brings when its marker holds for the extras
  * [extras, extras+nx): itself, or the overrides of its project. */
 static int add_req(dl_py_session *s, const dl_requirement *r, const dl_range *range, const char *const *extras,
@@ -816,8 +835,10 @@ static int add_req(dl_py_session *s, const dl_requirement *r, const dl_range *ra
 	if (rc < 0 || !on)
 		return rc;
 	s->cur_reg = where;
-	rc = add_req_on(s, r, range);
+	s->cur_note = where != NULL ? where_note(s, where) : NULL;
+	rc = where != NULL && s->cur_note == NULL ? dl_error_oom() : add_req_on(s, r, range);
 	s->cur_reg = NULL;
+	s->cur_note = NULL;
 	dl_mregion_free(where);
 	return rc;
 }
@@ -833,13 +854,17 @@ static int add_preq(dl_py_session *s, preq *q)
 		bool on = true;
 		if ((rc = marker_region(s, q->r->marker, NULL, 0, &on, &q->where)) < 0)
 			return rc;
+		if (q->where != NULL && (q->note = where_note(s, q->where)) == NULL)
+			return dl_error_oom();
 		q->ustate = !on ? U_OFF : q->where == NULL ? U_WHOLE : U_PART;
 	}
 	if (q->ustate == U_OFF)
 		return 0;
 	s->cur_reg = q->where;
+	s->cur_note = q->note;
 	rc = add_req_on(s, q->r, &q->range);
 	s->cur_reg = NULL;
+	s->cur_note = NULL;
 	return rc;
 }
 
