@@ -1352,11 +1352,16 @@ static bool real(const dl_version *v)
 	return v->bound == DL_VERSION_BOUND_NONE;
 }
 
-/* Is [lo, hi] exactly the versions `== "V"` matches ([V, V+MAX])? */
+/* Is [lo, hi] what `== "V"` matches: [V, V+MAX], or the one version V
+ * when V has a local label (for a plain V, [V, V] is printed as `==`
+ * too, which adds only V's local versions)? */
 static bool is_point(const dl_interval *iv)
 {
-	if (iv->lo_kind != DL_BOUND_INCLUSIVE || iv->hi_kind != DL_BOUND_INCLUSIVE || !real(&iv->lo) ||
-	    iv->lo.local != NULL || iv->hi.bound != DL_VERSION_BOUND_LOCAL_MAX)
+	if (iv->lo_kind != DL_BOUND_INCLUSIVE || iv->hi_kind != DL_BOUND_INCLUSIVE || !real(&iv->lo))
+		return false;
+	if (real(&iv->hi))
+		return dl_version_cmp_full(&iv->lo, &iv->hi) == 0;
+	if (iv->lo.local != NULL || iv->hi.bound != DL_VERSION_BOUND_LOCAL_MAX)
 		return false;
 	dl_version c = iv->hi;
 	c.bound = DL_VERSION_BOUND_NONE;
