@@ -165,6 +165,7 @@ typedef struct dl_lock_pin {
 	size_t n_required_by;
 	const char *const *dependencies; /* names of the pins it requires */
 	size_t n_dependencies;
+	const char *marker; /* a universal resolution: where it is installed; NULL: everywhere */
 } dl_lock_pin;
 
 /* How the engine resolves a requirement set for the target and judges

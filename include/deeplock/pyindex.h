@@ -55,10 +55,17 @@ typedef struct dl_pyindex_opts {
 	 * values are the defaults (if-necessary-or-explicit, highest). */
 	int prerelease_mode;
 	int strategy;
+	/* Universal resolution (pyresolve.h): lock for every environment whose
+	 * Python this specifier admits (">=3.9"), forking where markers make
+	 * requirements differ; pins carry markers.  A wheel then counts as
+	 * usable (so its package is not built) only when it is pure Python
+	 * (platform "any"): some platform may lack a binary wheel.  NULL:
+	 * resolve for the target alone. */
+	const char *universal;
 } dl_pyindex_opts;
 
 #define DL_PYINDEX_OPTS_INIT                                                                                           \
-	{DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0}
+	{DL_PYINDEX_OPTS_VERSION, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL, 0, NULL, 0, 0, 0, NULL}
 
 /* Create a resolver over `opts->client` (borrowed).  Fails with DL_EINVAL
  * for a bad Python version, platform tag, package name or constraint

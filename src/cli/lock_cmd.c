@@ -361,6 +361,10 @@ static void help(FILE *out)
 	        "      --python X.Y[.Z]|PATH target Python, or the interpreter to ask for its\n"
 	        "                            version and platform (default 3.11)\n"
 	        "      --python-platform TAG target platform tag (default manylinux_2_36_x86_64)\n"
+	        "      --universal           one lock for every platform and every Python the\n"
+	        "                            project's requires-python allows (else --python and\n"
+	        "                            later), forked where markers make requirements differ;\n"
+	        "                            a package is built unless it has a pure-Python wheel\n"
 	        "      --override FILE       requirements that replace every requirement on their\n"
 	        "                            projects (repeatable)\n"
 	        "      --prerelease MODE     if-necessary-or-explicit (default), allow, disallow,\n"
@@ -468,6 +472,8 @@ int dl_cli_lock(int argc, char **argv)
 	dl_lock_merged *merged = NULL;
 	size_t n_targets = 0;
 	bool check = false, forbid = false, quiet = false, pre = false, upgrade = false, verbose = false;
+	bool universal = false;
+	char universal_spec[96] = "";
 	int pre_mode = -1, strategy = DL_PY_HIGHEST;
 	strv ofiles = {0}, overrides = {0};
 	strv upgrade_pkgs = {0}, pref_names = {0}, pref_versions = {0};
@@ -521,6 +527,8 @@ int dl_cli_lock(int argc, char **argv)
 			split_names(&upgrade_pkgs, val);
 		} else if (strcmp(a, "--forbid-sdist") == 0) {
 			forbid = true;
+		} else if (strcmp(a, "--universal") == 0) {
+			universal = true;
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			quiet = true;
 		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -685,6 +693,15 @@ int dl_cli_lock(int argc, char **argv)
 	/* One resolution per target: every --python with every
 	 * --python-platform; several targets are merged into one lock. */
 	size_t npy = pythons.n > 0 ? pythons.n : 1, npl = platforms.n > 0 ? platforms.n : 1;
+	if (universal && (pythons.n > 1 || platforms.n > 0)) {
+		dl_cli_usage_error("lock", "--universal covers every platform: give at most one --python (the lowest "
+		                           "Python) and no --python-platform");
+		status = DL_EXIT_USAGE;
+		goto done;
+	}
+	if (universal)
+		snprintf(universal_spec, sizeof universal_spec, "%s%s", in.requires_python != NULL ? "" : ">=",
+		         in.requires_python != NULL ? in.requires_python : pythons.n > 0 ? pythons.v[0] : "3.11");
 	if (npy * npl > MAX_TARGETS) {
 		dl_cli_usage_error("lock", "at most %d target environments", MAX_TARGETS);
 		status = DL_EXIT_USAGE;
@@ -714,6 +731,7 @@ int dl_cli_lock(int argc, char **argv)
 		po.overrides = (const char *const *)overrides.v;
 		po.n_overrides = overrides.n;
 		po.strategy = strategy;
+		po.universal = universal ? universal_spec : NULL;
 		if (dl_pyindex_new(&pis[ti], &po) != 0) {
 			dl_cli_lib_error(NULL);
 			goto done;

@@ -837,3 +837,46 @@ def test_direct_url_dependency_needs_the_root_to_name_it(run, tmp_path):
     assert r.rc == 1
     assert "it depends on urllib3 from the direct URL https://elsewhere.invalid/urllib3-2.1.0-py3-none-any.whl, " \
            "which no root requirement names" in r.err, r.err
+
+
+@pytest.mark.skipif(tomllib is None, reason="needs Python 3.11's tomllib")
+def test_universal_lock_installs_on_every_platform(run, demo, tmp_path):
+    # urllib3 forks by platform, pyyaml (sdist only) is needed on Windows only
+    p = tmp_path / "universal"
+    p.mkdir()
+    reqs = ['urllib3>=2 ; sys_platform != "darwin"', 'urllib3<2 ; sys_platform == "darwin"', "requests",
+            'pyyaml ; sys_platform == "win32"']
+    (p / "requirements.txt").write_text("\n".join(reqs) + "\n")
+    r = lock(run, tmp_path, demo["url"], str(p), "--universal", "--python", "3.9")
+    assert r.rc == 0, r.err
+    doc = tomllib.loads((p / "pylock.toml").read_text())
+    check_pylock_schema(doc)
+    check_files(doc["packages"], demo["dir"])
+    assert doc["environments"] == ['python_full_version >= "3.9"']
+    envs = {e["id"]: e for e in doc["tool"]["deeplock"]["build-envs"]}
+    index = demo["index"]
+    # install the lock, by its markers, into three platforms, and check
+    # each installation against the index description
+    for platform, system in (("linux", "Linux"), ("darwin", "Darwin"), ("win32", "Windows")):
+        env = dict(TARGET_ENV, sys_platform=platform, platform_system=system, python_version="3.12",
+                   python_full_version="3.12.1", os_name="nt" if platform == "win32" else "posix", extra="")
+        got = [x for x in doc["packages"] if "marker" not in x or Marker(x["marker"]).evaluate(env)]
+        names = [canonicalize_name(x["name"]) for x in got]
+        assert len(names) == len(set(names)), f"{platform}: a project installed twice"
+        by_name = dict(zip(names, got))
+        todo = [Requirement(x) for x in reqs]
+        for x in got:
+            todo += index.runtime_requires(x["name"], x["version"])
+        for req in todo:
+            if req.marker is not None and not req.marker.evaluate(env):
+                continue
+            pin = by_name.get(canonicalize_name(req.name))
+            assert pin is not None and req.specifier.contains(pin["version"], prereleases=True), (platform, str(req))
+        assert by_name["urllib3"]["version"] == ("1.26.18" if platform == "darwin" else "2.1.0")
+        assert ("pyyaml" in by_name) == (platform == "win32")
+    pyyaml = next(x for x in doc["packages"] if x["name"] == "pyyaml")
+    assert pyyaml["marker"] == 'sys_platform == "win32"'
+    assert pyyaml["tool"]["deeplock"]["build-env"] in envs
+    # every target option but one lowest Python is refused
+    r = lock(run, tmp_path, demo["url"], str(p), "--universal", "--python-platform", "win_amd64")
+    assert r.rc == 2 and "--universal covers every platform" in r.err

@@ -46,6 +46,7 @@ typedef struct env env;
 
 typedef struct pkg {
 	const char *name, *version;
+	const char *marker; /* a universal lock: where it is installed; NULL: everywhere */
 	const dl_client_project *project;
 	const char **required_by;
 	size_t n_required_by;
@@ -156,6 +157,7 @@ static int take_pins(dl_lock_result *r, set *s, const dl_lock_pin *pins, size_t 
 		pkg *p = &s->pkgs[i];
 		p->name = astrdup(r->a, pins[i].name);
 		p->version = astrdup(r->a, pins[i].version);
+		p->marker = pins[i].marker != NULL ? astrdup(r->a, pins[i].marker) : NULL;
 		p->project = pins[i].project;
 		p->required_by = copy_strs(r->a, pins[i].required_by, pins[i].n_required_by);
 		p->n_required_by = pins[i].n_required_by;
@@ -814,6 +816,7 @@ static int model_pkgs(dl_lock_result *r, const set *s, const dl_lock_pkg **out, 
 		dl_lock_pkg *lp = &v[i];
 		lp->name = p->name;
 		lp->version = p->version;
+		lp->marker = p->marker;
 		lp->index = p->project != NULL ? strip_userinfo(r->a, p->project->index_url) : NULL;
 		lp->dependencies = p->deps;
 		lp->n_dependencies = p->n_deps;

@@ -64,6 +64,7 @@ struct dl_pyindex {
 	dl_arena *a;
 	dl_py_target target;
 	char *environment;
+	dl_mregion *region; /* universal: the environments to lock for */
 	dl_requirement **constraints;
 	size_t n_constraints;
 	dl_requirement **overrides;
@@ -465,6 +466,26 @@ static void src_prefetch_metadata(void *ctx, const char *name, size_t release)
 /* ------------------------------------------------------------------ */
 /* Setup                                                                */
 
+/* Every environment whose Python `spec` admits; the lock's environment
+ * marker says the same. */
+static int universal_region(dl_pyindex *p, const char *spec)
+{
+	dl_specset *set = NULL;
+	int rc = dl_specset_parse(&set, spec, strlen(spec));
+	if (rc != 0)
+		return dl_error_context("reading the Python of the universal lock");
+	rc = dl_mregion_python(&p->region, set);
+	dl_specset_free(set);
+	char *text = NULL;
+	if (rc == 0 && (rc = dl_mregion_to_string(&text, p->region)) == 0) {
+		p->environment = text[0] != '\0' ? astrdup(p->a, text) : NULL;
+		if (text[0] != '\0' && p->environment == NULL)
+			rc = dl_error_oom();
+	}
+	dl_free(text);
+	return rc;
+}
+
 int dl_pyindex_new(dl_pyindex **out, const dl_pyindex_opts *o)
 {
 	if (o == NULL || o->version != DL_PYINDEX_OPTS_VERSION || o->client == NULL)
@@ -498,6 +519,8 @@ int dl_pyindex_new(dl_pyindex **out, const dl_pyindex_opts *o)
 		if (p->environment == NULL)
 			rc = dl_error_oom();
 	}
+	if (rc == 0 && o->universal != NULL)
+		rc = universal_region(p, o->universal);
 	if (rc == 0 && o->n_constraints > 0) {
 		p->constraints = dl_arena_calloc(p->a, o->n_constraints, sizeof(*p->constraints));
 		rc = p->constraints == NULL ? dl_error_oom() : 0;
@@ -542,6 +565,7 @@ void dl_pyindex_free(dl_pyindex *p)
 		return;
 	while (p->asks != NULL)
 		ask_free(p->asks);
+	dl_mregion_free(p->region);
 	for (size_t i = 0; i < p->n_constraints; i++)
 		dl_requirement_free(p->constraints[i]);
 	for (size_t i = 0; i < p->n_overrides; i++)
@@ -615,6 +639,90 @@ static int push_unique(dl_arena *a, const char ***v, size_t *n, const char *s)
 	return 0;
 }
 
+static int find_pin(const dl_lock_pin *out, size_t n, const char *name, size_t name_len, const char *version)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strlen(out[i].name) == name_len && strncmp(out[i].name, name, name_len) == 0 &&
+		    strcmp(out[i].version, version) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* A universal resolution as the engine's pins: each version once, with
+ * its marker; the requirers and dependencies are gathered from every
+ * piece that chose it. */
+static int universal_pins(dl_pyindex *p, const dl_py_source *src, dl_py_options *po, const char *what,
+                          const dl_lock_pin **pins, size_t *n_pins)
+{
+	dl_arena *a = p->pin_arena;
+	po->region = p->region;
+	dl_py_universal *u = NULL;
+	int rc = dl_py_resolve_universal(&u, src, po);
+	if (rc != 0) {
+		if (rc != DL_ENOMEM)
+			dl_error_context("resolving %s", what);
+		return rc;
+	}
+	p->stats.decisions += u->stats.decisions;
+	p->stats.conflicts += u->stats.conflicts;
+	if (!u->solved) {
+		rc = dl_error_set(DL_ENOTFOUND, "cannot resolve %s:\n%s", what,
+		                  u->explanation != NULL ? u->explanation : "(no explanation)");
+		dl_py_universal_free(u);
+		return rc;
+	}
+	dl_lock_pin *out = dl_arena_calloc(a, u->npins + 1, sizeof(*out));
+	if (out == NULL)
+		rc = dl_error_oom();
+	for (size_t i = 0; i < u->npins && rc == 0; i++) {
+		const dl_py_upin *up = &u->pins[i];
+		sproj *sp = find_proj(p, up->name);
+		out[i].name = astrdup(a, up->name);
+		out[i].version = astrdup(a, up->version);
+		out[i].marker = up->marker != NULL ? astrdup(a, up->marker) : NULL;
+		out[i].project = sp != NULL ? sp->cp : NULL;
+		if (out[i].name == NULL || out[i].version == NULL || (up->marker != NULL && out[i].marker == NULL))
+			rc = dl_error_oom();
+	}
+	for (size_t f = 0; f < u->nforks && rc == 0; f++) {
+		const dl_py_result *res = u->forks[f].result;
+		for (size_t i = 0; i < res->npins && rc == 0; i++) {
+			const dl_py_pin *pin = &res->pins[i];
+			int k = find_pin(out, u->npins, pin->name, strlen(pin->name), pin->version);
+			if (k < 0)
+				continue; /* needed nowhere: left out of the lock */
+			for (size_t w = 0; w < pin->nwhy && rc == 0; w++) {
+				const char *by = pin_label(a, res, pin->why[w].by);
+				if (by == NULL) {
+					rc = dl_error_oom();
+					break;
+				}
+				rc = push_unique(a, (const char ***)&out[k].required_by, &out[k].n_required_by, by);
+				if (rc != 0 || pin->why[w].by == NULL)
+					continue;
+				/* the requirer, at the version this piece chose */
+				size_t bl = strcspn(pin->why[w].by, "[");
+				for (size_t j = 0; j < res->npins; j++) {
+					const dl_py_pin *q = &res->pins[j];
+					if (strlen(q->name) != bl || strncmp(q->name, pin->why[w].by, bl) != 0)
+						continue;
+					int r = find_pin(out, u->npins, q->name, bl, q->version);
+					if (r >= 0 && r != k)
+						rc = push_unique(a, (const char ***)&out[r].dependencies, &out[r].n_dependencies,
+						                 out[k].name);
+				}
+			}
+		}
+	}
+	if (rc == 0) {
+		*pins = out;
+		*n_pins = u->npins;
+	}
+	dl_py_universal_free(u);
+	return rc;
+}
+
 static int resolve(void *ctx, const char *const *reqs, size_t n, const char *what, const dl_lock_pin **pins,
                    size_t *n_pins)
 {
@@ -657,6 +765,13 @@ static int resolve(void *ctx, const char *const *reqs, size_t n, const char *wha
 		                 (const char ***)&po.only_binary, &po.nonly_binary, a);
 	dl_py_source src = {p, src_project, src_metadata, src_prefetch_project, src_prefetch_metadata};
 	dl_py_result *res = NULL;
+	if (rc == 0 && p->region != NULL) {
+		rc = universal_pins(p, &src, &po, what, pins, n_pins);
+		for (size_t i = 0; i < nr; i++)
+			dl_requirement_free(roots[i]);
+		dl_free(roots);
+		return rc;
+	}
 	if (rc == 0)
 		rc = dl_py_resolve(&res, &src, &po);
 	if (rc == 0) {
@@ -746,13 +861,37 @@ static bool lock_no_binary(void *ctx, const char *name)
 	return named || all;
 }
 
+/* A pure-Python wheel: its platform tags ("...-none-any.whl", or a
+ * compressed set such as "any.manylinux1_x86_64") include "any", so every
+ * platform can install it. */
+static bool pure_wheel(const char *filename)
+{
+	size_t len = strlen(filename);
+	if (len < 5 || strcmp(filename + len - 4, ".whl") != 0)
+		return false;
+	const char *end = filename + len - 4, *dash = end;
+	while (dash > filename && dash[-1] != '-')
+		dash--;
+	for (const char *t = dash; t < end;) {
+		const char *dot = memchr(t, '.', (size_t)(end - t));
+		size_t tl = dot != NULL ? (size_t)(dot - t) : (size_t)(end - t);
+		if (tl == 3 && memcmp(t, "any", 3) == 0)
+			return true;
+		t += tl + (dot != NULL);
+	}
+	return false;
+}
+
 /* The layer's rules for one wheel: tags the target supports, and the lower
- * bound of Requires-Python (as the layer reads it). */
+ * bound of Requires-Python (as the layer reads it).  In a universal lock,
+ * only a pure-Python wheel serves every platform. */
 static bool lock_wheel_usable(void *ctx, const char *name, const dl_client_file *f)
 {
 	dl_pyindex *p = ctx;
 	if (f->kind != DL_DIST_WHEEL || f->wheel == NULL || lock_no_binary(ctx, name))
 		return false;
+	if (p->region != NULL)
+		return pure_wheel(f->file->filename);
 	size_t rank = 0;
 	if (!dl_tag_list_match(p->target.tags, f->wheel->tags, &rank))
 		return false;
