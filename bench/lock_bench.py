@@ -23,9 +23,11 @@ the snapshot also names projects with no releases or with dependencies
 outside it), less the 16 in EXCLUDED whose addition makes the set conflict
 (pip's resolver then backtracks for many minutes; `--roots all` keeps them).
 
-deeplock runs in three modes: the default policy (build environments of what
+deeplock runs in four modes: the default policy (build environments of what
 an installer would build), --build-deps all (every package with an sdist),
---build-deps none (runtime only).  Cold: a new empty cache per run; warm: the
+--build-deps none (runtime only), and --universal (one lock for every
+platform and Python >= 3.11, where a package without a pure-Python wheel
+counts as built).  Cold: a new empty cache per run; warm: the
 same cache, filled by one run first.  Caches live on tmpfs (/dev/shm): this
 machine's virtual disk costs ~0.5 ms per file created (see index_bench.py).
 
@@ -207,7 +209,9 @@ SUMMARY_RE = re.compile(r"Locked (\d+) runtime packages? and (\d+) build environ
 
 def deeplock_once(deeplock, url, roots, cache, mode, out, env=None):
     cmd = [deeplock, "lock", roots, "-i", url, "--cache-dir", cache, "-o", out]
-    if mode != "needed":
+    if mode == "universal":
+        cmd += ["--universal"]
+    elif mode != "needed":
         cmd += ["--build-deps", mode]
     wall, rss, p = timed(cmd, env=env)
     if p.returncode != 0:
@@ -495,6 +499,7 @@ def main(argv):
             for mode in ("needed", "all", "none"):
                 rows[mode] = bench_deeplock(deeplock, srv.url, roots_file, work, mode, runs)
             rows["none, peer view"] = bench_deeplock(deeplock, peer_srv.url, roots_file, work, "none", runs)
+            rows["universal"] = bench_deeplock(deeplock, srv.url, roots_file, work, "universal", runs)
             expected = rows["none, peer view"]["cold"][0]["runtime"]
             # Growth: the same lock on the first N roots (sorted), deeplock's
             # default against pip's resolver on the peer view.
@@ -565,7 +570,8 @@ def main(argv):
         print("|---|---|---|---|---|---|---|")
         labels = {"needed": "deeplock (default: what an installer builds)", "all": "deeplock --build-deps all",
                   "none": "deeplock --build-deps none (runtime only)",
-                  "none, peer view": "deeplock --build-deps none, peer view"}
+                  "none, peer view": "deeplock --build-deps none, peer view",
+                  "universal": "deeplock --universal (every platform, Python >=3.11; built: no pure wheel)"}
         for mode, r in rows.items():
             c = r["cold"][0]
             pk = c["runtime"] + c["build_only"]
