@@ -97,12 +97,27 @@ static size_t children(const dl_lock *l, node n, node *out, size_t cap, size_t *
 {
 	size_t k = 0, np = 0;
 	const dl_lock_pkg *pk = set_pkgs(l, n.set, &np);
-	for (size_t d = 0; d < n.p->n_dependencies && k < cap; d++)
-		for (size_t i = 0; i < np; i++)
-			if (strcmp(pk[i].name, n.p->dependencies[d]) == 0) {
+	/* A dependency is a name: when the set holds several versions of it
+	 * (a universal lock, several targets), the children are the versions
+	 * that name this package as a requirer; without such a record, the
+	 * first version. */
+	char me[512];
+	snprintf(me, sizeof me, "%s==%s", n.p->name, n.p->version);
+	for (size_t d = 0; d < n.p->n_dependencies && k < cap; d++) {
+		size_t first = SIZE_MAX, hits = 0;
+		for (size_t i = 0; i < np && k < cap; i++) {
+			if (strcmp(pk[i].name, n.p->dependencies[d]) != 0)
+				continue;
+			if (first == SIZE_MAX)
+				first = i;
+			if (required_by(&pk[i], me)) {
 				out[k++] = (node){&pk[i], n.set};
-				break;
+				hits++;
 			}
+		}
+		if (hits == 0 && first != SIZE_MAX && k < cap)
+			out[k++] = (node){&pk[first], n.set};
+	}
 	*build_from = k;
 	if (n.p->build_env != NULL) {
 		size_t s = env_set(l, n.p->build_env);
@@ -129,6 +144,8 @@ static void print_tree(const dl_lock *l, node n, node *stack, size_t depth, char
                        bool build)
 {
 	printf("%s%s%s%s %s", prefix, last ? "`-- " : "|-- ", build ? "[build] " : "", n.p->name, n.p->version);
+	if (n.p->marker != NULL)
+		printf("  (where %s)", n.p->marker);
 	if (n.p->build_env != NULL)
 		printf("  (built from source in %s)", n.p->build_env);
 	else if (n.p->builds_from_source)

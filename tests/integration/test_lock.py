@@ -877,6 +877,14 @@ def test_universal_lock_installs_on_every_platform(run, demo, tmp_path):
     pyyaml = next(x for x in doc["packages"] if x["name"] == "pyyaml")
     assert pyyaml["marker"] == 'sys_platform == "win32"'
     assert pyyaml["tool"]["deeplock"]["build-env"] in envs
+    # why and tree follow each version of urllib3 from the requests that chose it
+    why = run("why", "urllib3", "--lock", str(p / "pylock.toml"))
+    assert why.rc == 0, why.err
+    assert why.out.decode().splitlines() == [
+        "<project> -> requests==2.31.0 -> urllib3==1.26.18", "<project> -> requests==2.31.0 -> urllib3==2.1.0",
+        "<project> -> urllib3==1.26.18", "<project> -> urllib3==2.1.0"]
+    tree = run("tree", "--lock", str(p / "pylock.toml")).out.decode()
+    assert '|   |-- urllib3 1.26.18  (where sys_platform == "darwin")' in tree
     # every target option but one lowest Python is refused
     r = lock(run, tmp_path, demo["url"], str(p), "--universal", "--python-platform", "win_amd64")
     assert r.rc == 2 and "--universal covers every platform" in r.err
