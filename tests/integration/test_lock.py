@@ -877,6 +877,11 @@ def test_universal_lock_installs_on_every_platform(run, demo, tmp_path):
     pyyaml = next(x for x in doc["packages"] if x["name"] == "pyyaml")
     assert pyyaml["marker"] == 'sys_platform == "win32"'
     assert pyyaml["tool"]["deeplock"]["build-env"] in envs
+    # the same bytes again, from a cold cache
+    r = run("lock", str(p), "--universal", "--python", "3.9", "-i", demo["url"], "--cache-dir",
+            str(tmp_path / "cache-again"), "-o", str(tmp_path / "again.toml"))
+    assert r.rc == 0, r.err
+    assert (tmp_path / "again.toml").read_bytes() == (p / "pylock.toml").read_bytes()
     # why and tree follow each version of urllib3 from the requests that chose it
     why = run("why", "urllib3", "--lock", str(p / "pylock.toml"))
     assert why.rc == 0, why.err
