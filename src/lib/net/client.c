@@ -1133,6 +1133,21 @@ static void project_release(dl_fetch *f, void *arg)
  * at a time with FIRST_INDEX, all with MERGE), the find-links load when
  * one is under way, and one part held while queuing and released from the
  * loop, so that nothing settles inside the asking call. */
+/* Release, from the loop, the part a new project holds while it is being
+ * queued, so that nothing settles inside the asking call. */
+static int post_release(dl_client *c, proj *p)
+{
+	release_arg *ra = ctx_alloc(c, sizeof *ra);
+	if (ra == NULL)
+		return dl_error_oom();
+	ra->c = c;
+	ra->p = p;
+	int rc = dl_fetch_post(c->fetch, project_release, ra);
+	if (rc != 0)
+		ctx_free(c, ra);
+	return rc;
+}
+
 /* A direct URL's project: its one file, named by the URL's last path
  * segment. */
 static int direct_start(dl_client *c, proj *p, size_t d)
@@ -1183,14 +1198,7 @@ static int project_start(dl_client *c, proj *p)
 		p->pending = 1;
 		if ((rc = direct_start(c, p, (size_t)d)) != 0)
 			return rc;
-		release_arg *ra = ctx_alloc(c, sizeof *ra);
-		if (ra == NULL)
-			return dl_error_oom();
-		ra->c = c;
-		ra->p = p;
-		if ((rc = dl_fetch_post(c->fetch, project_release, ra)) != 0)
-			ctx_free(c, ra);
-		return rc;
+		return post_release(c, p);
 	}
 	p->pending = 1;
 	if (c->o.n_indexes > 0)
@@ -1216,14 +1224,7 @@ static int project_start(dl_client *c, proj *p)
 			if ((rc = ask_index(c, p, i)) != 0)
 				return rc;
 	}
-	release_arg *ra = ctx_alloc(c, sizeof *ra);
-	if (ra == NULL)
-		return dl_error_oom();
-	ra->c = c;
-	ra->p = p;
-	if ((rc = dl_fetch_post(c->fetch, project_release, ra)) != 0)
-		ctx_free(c, ra);
-	return rc;
+	return post_release(c, p);
 }
 
 int dl_client_project_get(dl_client *c, const char *name, dl_client_project_fn fn, void *user)
